@@ -1,1 +1,98 @@
+//! Roster's HTTP server: the Webex People API on axum.
+//!
+//! [`Application::build`] binds the listener (port 0 in tests) and starts the background
+//! tasks; [`Application::run_until`] serves until a shutdown signal, finishes requests in
+//! flight and writes pending activity. `main` and the tests use the same path.
+//!
+//! Layout: `routes.rs` is the route table; `people/` has one module per operation;
+//! `auth.rs` resolves the caller; `view.rs` decides who sees what; `error.rs` is the one
+//! error type; `tracking.rs` adds tracking ids and error bodies; `wire.rs` reads and writes
+//! JSON and query strings; `cache.rs` and `activity.rs` keep the hot path off the disk.
 
+pub mod activity;
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod people;
+pub mod routes;
+pub mod state;
+pub mod tracking;
+pub mod view;
+pub mod wire;
+
+pub use config::ServerConfig;
+pub use state::AppState;
+
+use roster_store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds the listener and starts cache invalidation and activity flushing.
+    pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let state = AppState::new(store.clone(), config.clone());
+        let start = store.latest_change().await.unwrap_or(0);
+        let background = vec![
+            tokio::spawn(cache::follow_changes(
+                store.clone(),
+                state.caches.clone(),
+                start,
+                config.change_poll_interval,
+            )),
+            tokio::spawn(activity::flush_periodically(
+                state.activity.clone(),
+                store,
+                state.caches.clone(),
+                config.activity_flush_interval,
+            )),
+        ];
+        Ok(Application {
+            listener,
+            state,
+            background,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish and writes
+    /// the activity noted in memory.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let app = routes::router(self.state.clone());
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        for task in &self.background {
+            task.abort();
+        }
+        let flushed = self
+            .state
+            .activity
+            .flush(self.state.store.as_ref(), |_| {})
+            .await;
+        tracing::info!(people = flushed, "recorded pending activity");
+        served
+    }
+}

@@ -1,0 +1,27 @@
+//! `GET /v1/people/me`: Get My Own Details.
+//!
+//! Reference: <https://developer.webex.com/docs/api/v1/people/get-my-own-details>.
+//! The same as getting one's own person by id, plus one's roles and licenses.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::view::{person_view, ViewContext, ViewOptions};
+use crate::wire::{json_response, QueryParams};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+pub async fn get_my_own_details(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    let options = ViewOptions {
+        calling_data: query.bool("callingData", false)?,
+        ..ViewOptions::new(ViewContext::Me)
+    };
+    let live = caller.live(&state, &caller.person);
+    let person = person_view(&caller.person, &caller.viewer, &options, &live);
+    Ok(json_response(StatusCode::OK, &person))
+}

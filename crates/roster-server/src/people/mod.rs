@@ -1,0 +1,3 @@
+//! The People resource, one module per operation.
+
+pub mod me;

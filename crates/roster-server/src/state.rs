@@ -1,0 +1,67 @@
+//! The state every handler shares.
+
+use crate::activity::ActivityTracker;
+use crate::cache::Caches;
+use crate::config::ServerConfig;
+use crate::error::ApiError;
+use roster_store::{PersonRecord, Store, TokenRecord};
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub caches: Caches,
+    pub activity: Arc<ActivityTracker>,
+    pub config: Arc<ServerConfig>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
+        AppState {
+            caches: Caches::new(config.cache_capacity),
+            store,
+            activity: Arc::new(ActivityTracker::default()),
+            config: Arc::new(config),
+        }
+    }
+
+    /// A person, from the cache when warm.
+    pub async fn person(&self, id: Uuid) -> Result<Option<Arc<PersonRecord>>, ApiError> {
+        if let Some(person) = self.caches.people.get(&id) {
+            return Ok(Some(person));
+        }
+        let person = self.store.get_person(id).await?.map(Arc::new);
+        if let Some(person) = &person {
+            self.caches.people.insert(id, person.clone());
+        }
+        Ok(person)
+    }
+
+    /// A token by its hash, from the cache when warm. Unknown tokens are not cached: a token
+    /// issued by the CLI a moment ago must work at once.
+    pub async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, ApiError> {
+        if let Some(token) = self.caches.tokens.get(hash) {
+            return Ok(Some(token));
+        }
+        let token = self.store.find_token(hash).await?;
+        if let Some(token) = &token {
+            self.caches.tokens.insert(hash.to_string(), token.clone());
+        }
+        Ok(token)
+    }
+
+    pub async fn managed_orgs(&self, org: Uuid) -> Result<Arc<Vec<Uuid>>, ApiError> {
+        if let Some(orgs) = self.caches.managed_orgs.get(&org) {
+            return Ok(orgs);
+        }
+        let orgs = Arc::new(self.store.managed_orgs(org).await?);
+        self.caches.managed_orgs.insert(org, orgs.clone());
+        Ok(orgs)
+    }
+
+    /// Drops what this process cached about a person after it changed it.
+    pub fn forget_person(&self, id: Uuid) {
+        self.caches.people.invalidate(&id);
+    }
+}

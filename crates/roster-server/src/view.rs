@@ -1,0 +1,230 @@
+//! Who sees what: the one place that projects a stored person for a particular caller.
+//!
+//! Every privacy rule of the People API is decided here, so it can be read, tested and
+//! audited in one file:
+//! - `status`, `lastActivity`: only for callers in the person's organization or in an
+//!   organization that manages it; never in a list by `id=` or with `excludeStatus=true`;
+//!   never when the person or the caller has turned status sharing off.
+//! - `invitePending`, `loginEnabled`: only for admins of the person's organization
+//!   (including admins of a partner organization that manages it).
+//! - `roles`, `licenses`: on `/people/me` for oneself; on `GET /people/{id}` for admins of
+//!   the person's organization; never in lists.
+//! - `extension`, `locationId` and `work_extension` numbers (Webex Calling details): only
+//!   with `callingData=true` from an admin of the person's organization.
+//! - Presence is derived when read: an explicit state while it lasts; otherwise `active`
+//!   within 10 minutes of the last activity, `inactive` after that, `pending` for someone
+//!   never signed in with an invite pending, `unknown` otherwise.
+
+use roster_store::{roles, PersonRecord};
+use roster_types::id::{encode, encode_uuid};
+use roster_types::time::format_millis;
+use roster_types::{IdKind, Person, PhoneNumberType, PresenceStatus};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How long after the last activity someone still counts as `active`.
+pub const ACTIVE_WINDOW_MILLIS: i64 = 10 * 60 * 1000;
+
+/// What a caller may do as an admin of their own organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AdminRights {
+    None,
+    /// Sees what admins see; changes nothing.
+    ReadOnly,
+    /// Creates, updates and deletes people.
+    Write,
+}
+
+impl AdminRights {
+    pub fn from_roles(role_ids: &[String]) -> AdminRights {
+        let has = |r: &str| role_ids.iter().any(|x| x == r);
+        if has(roles::FULL_ADMIN) || has(roles::USER_ADMIN) {
+            AdminRights::Write
+        } else if has(roles::READONLY_ADMIN) {
+            AdminRights::ReadOnly
+        } else {
+            AdminRights::None
+        }
+    }
+}
+
+/// The caller, as far as visibility is concerned.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub person_id: Uuid,
+    pub org_id: Uuid,
+    pub admin: AdminRights,
+    /// Organizations the caller's organization manages (as a partner).
+    pub managed_orgs: Arc<Vec<Uuid>>,
+    pub status_sharing: bool,
+}
+
+impl Viewer {
+    /// The caller's own organization or one it manages.
+    fn reaches(&self, org: Uuid) -> bool {
+        org == self.org_id || self.managed_orgs.contains(&org)
+    }
+
+    /// Admin (read-only or better) of `org`, directly or as a partner.
+    pub fn is_admin_of(&self, org: Uuid) -> bool {
+        self.admin >= AdminRights::ReadOnly && self.reaches(org)
+    }
+
+    /// May create, change and delete people of `org`.
+    pub fn can_manage(&self, org: Uuid) -> bool {
+        self.admin == AdminRights::Write && self.reaches(org)
+    }
+
+    /// May see people of `org` at all (in lists, by id).
+    pub fn can_see(&self, org: Uuid) -> bool {
+        org == self.org_id || self.is_admin_of(org)
+    }
+
+    /// The organizations whose people this caller may look up.
+    pub fn visible_orgs(&self) -> Vec<Uuid> {
+        let mut orgs = vec![self.org_id];
+        if self.admin >= AdminRights::ReadOnly {
+            orgs.extend(self.managed_orgs.iter().copied());
+        }
+        orgs
+    }
+
+    fn sees_presence_of(&self, org: Uuid) -> bool {
+        self.status_sharing && self.reaches(org)
+    }
+}
+
+/// Which operation the person is shown by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewContext {
+    Me,
+    Get,
+    List { by_ids: bool },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ViewOptions {
+    pub context: ViewContext,
+    pub calling_data: bool,
+    pub exclude_status: bool,
+}
+
+impl ViewOptions {
+    pub fn new(context: ViewContext) -> Self {
+        ViewOptions {
+            context,
+            calling_data: false,
+            exclude_status: false,
+        }
+    }
+}
+
+/// What is known about the person beyond the stored record, at the time of the view.
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    pub now: i64,
+    /// Activity noted in memory and not yet written to the record.
+    pub noted_activity: Option<i64>,
+}
+
+/// The newest known activity of a person.
+fn last_activity(record: &PersonRecord, live: &Live) -> Option<i64> {
+    match (record.last_activity, live.noted_activity) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A person's presence at `live.now`.
+pub fn presence(record: &PersonRecord, live: &Live) -> PresenceStatus {
+    if let Some(state) = record.presence {
+        if record.presence_until.is_none_or(|until| until > live.now) {
+            return state;
+        }
+    }
+    match last_activity(record, live) {
+        Some(at) if live.now - at <= ACTIVE_WINDOW_MILLIS => PresenceStatus::Active,
+        Some(_) => PresenceStatus::Inactive,
+        None if record.invite_pending => PresenceStatus::Pending,
+        None => PresenceStatus::Unknown,
+    }
+}
+
+/// Projects `record` for `viewer`.
+pub fn person_view(
+    record: &PersonRecord,
+    viewer: &Viewer,
+    options: &ViewOptions,
+    live: &Live,
+) -> Person {
+    let is_self = viewer.person_id == record.id;
+    let admin = viewer.is_admin_of(record.org_id);
+    let activity = last_activity(record, live);
+
+    let show_presence = viewer.sees_presence_of(record.org_id)
+        && record.status_sharing
+        && !options.exclude_status
+        && !matches!(options.context, ViewContext::List { by_ids: true });
+    let show_admin_fields = admin;
+    let show_roles = match options.context {
+        ViewContext::Me => is_self,
+        ViewContext::Get => admin,
+        ViewContext::List { .. } => false,
+    };
+    let show_calling = options.calling_data && admin;
+
+    let phone_numbers = record
+        .phone_numbers
+        .iter()
+        .filter(|n| show_calling || n.number_type != PhoneNumberType::WorkExtension)
+        .cloned()
+        .collect();
+
+    Person {
+        id: encode_uuid(IdKind::People, &record.id),
+        emails: record.emails.clone(),
+        phone_numbers,
+        extension: record.extension.clone().filter(|_| show_calling),
+        location_id: record
+            .location_id
+            .as_deref()
+            .filter(|_| show_calling)
+            .map(|l| encode(IdKind::Location, l)),
+        display_name: Some(record.display_name.clone()),
+        nick_name: record.nick_name.clone(),
+        first_name: record.first_name.clone(),
+        last_name: record.last_name.clone(),
+        avatar: record.avatar.clone(),
+        org_id: encode_uuid(IdKind::Organization, &record.org_id),
+        roles: show_roles.then(|| {
+            record
+                .roles
+                .iter()
+                .map(|r| encode(IdKind::Role, r))
+                .collect()
+        }),
+        licenses: show_roles.then(|| {
+            record
+                .licenses
+                .iter()
+                .map(|l| encode(IdKind::License, l))
+                .collect()
+        }),
+        department: record.department.clone(),
+        manager: record.manager.clone(),
+        manager_id: record.manager_id.map(|m| encode_uuid(IdKind::People, &m)),
+        title: record.title.clone(),
+        addresses: record.addresses.clone(),
+        created: Some(format_millis(record.created)),
+        last_modified: Some(format_millis(record.last_modified)),
+        timezone: record.timezone.clone(),
+        last_activity: activity.filter(|_| show_presence).map(format_millis),
+        site_urls: record.site_urls.clone(),
+        sip_addresses: record.sip_addresses.clone(),
+        xmpp_federation_jid: record.xmpp_federation_jid.clone(),
+        status: show_presence.then(|| presence(record, live)),
+        invite_pending: show_admin_fields.then(|| record.invite_pending && activity.is_none()),
+        login_enabled: show_admin_fields.then_some(record.login_enabled),
+        person_type: record.person_type,
+    }
+}
