@@ -64,12 +64,7 @@ impl Caches {
 }
 
 /// Follows the store's change feed from `start` and applies each change to the caches.
-pub async fn follow_changes(
-    store: Arc<dyn Store>,
-    caches: Caches,
-    start: i64,
-    interval: Duration,
-) {
+pub async fn follow_changes(store: Arc<dyn Store>, caches: Caches, start: i64, interval: Duration) {
     let mut last = start;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

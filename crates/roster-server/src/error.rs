@@ -136,7 +136,9 @@ pub fn default_message(status: StatusCode) -> &'static str {
         StatusCode::REQUEST_TIMEOUT => "The request took too long to arrive.",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "The request's content type is not supported.",
         StatusCode::TOO_MANY_REQUESTS => "Too many requests. Retry after the time given.",
-        StatusCode::SERVICE_UNAVAILABLE => "The service is temporarily unavailable. Try again later.",
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "The service is temporarily unavailable. Try again later."
+        }
         _ => "Something went wrong on the server.",
     }
 }

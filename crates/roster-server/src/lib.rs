@@ -76,7 +76,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then lets requests in flight finish and writes
     /// the activity noted in memory.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let app = routes::router(self.state.clone());
         let served = axum::serve(
             self.listener,

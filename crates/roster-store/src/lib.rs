@@ -39,11 +39,20 @@ pub trait Store: Send + Sync + 'static {
     /// The organizations `partner` manages.
     async fn managed_orgs(&self, partner: Uuid) -> StoreResult<Vec<Uuid>>;
 
-    async fn create_location(&self, org: Uuid, id: Option<String>, name: &str)
-        -> StoreResult<LocationRecord>;
+    async fn create_location(
+        &self,
+        org: Uuid,
+        id: Option<String>,
+        name: &str,
+    ) -> StoreResult<LocationRecord>;
     async fn get_location(&self, id: &str) -> StoreResult<Option<LocationRecord>>;
-    async fn create_license(&self, org: Uuid, id: Option<String>, name: &str, total_units: i64)
-        -> StoreResult<LicenseRecord>;
+    async fn create_license(
+        &self,
+        org: Uuid,
+        id: Option<String>,
+        name: &str,
+        total_units: i64,
+    ) -> StoreResult<LicenseRecord>;
     async fn list_licenses(&self, org: Uuid) -> StoreResult<Vec<LicenseRecord>>;
     async fn role_exists(&self, role: &str) -> StoreResult<bool>;
 
@@ -67,8 +76,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_presence(&self, id: Uuid, presence: PresenceSetting) -> StoreResult<bool>;
     async fn set_status_sharing(&self, id: Uuid, enabled: bool) -> StoreResult<bool>;
 
-    async fn create_token(&self, person: Uuid, token_hash: &str, label: Option<&str>,
-        expires_at: Option<i64>) -> StoreResult<TokenRecord>;
+    async fn create_token(
+        &self,
+        person: Uuid,
+        token_hash: &str,
+        label: Option<&str>,
+        expires_at: Option<i64>,
+    ) -> StoreResult<TokenRecord>;
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     async fn list_tokens(&self, person: Option<Uuid>) -> StoreResult<Vec<TokenRecord>>;
     async fn revoke_token(&self, id: Uuid) -> StoreResult<bool>;

@@ -57,7 +57,13 @@ pub async fn initialize(
         })
         .await?;
     let token = issue_token(store, &admin, Some("initial admin token"), None).await?;
-    Ok((org, Issued { person: admin, token }))
+    Ok((
+        org,
+        Issued {
+            person: admin,
+            token,
+        },
+    ))
 }
 
 fn split_name(name: &str) -> (Option<String>, Option<String>) {

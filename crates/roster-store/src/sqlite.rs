@@ -86,9 +86,10 @@ impl SqliteStore {
             .await;
             if let Err(e) = inserted {
                 return Err(match StoreError::from(e) {
-                    StoreError::Conflict(_) => {
-                        StoreError::Conflict(format!("The email '{}' is already in use.", email.trim()))
-                    }
+                    StoreError::Conflict(_) => StoreError::Conflict(format!(
+                        "The email '{}' is already in use.",
+                        email.trim()
+                    )),
                     other => other,
                 });
             }
@@ -104,7 +105,9 @@ impl SqliteStore {
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| match StoreError::from(e) {
-                    StoreError::Invalid(_) => StoreError::Invalid(format!("Unknown role '{role}'.")),
+                    StoreError::Invalid(_) => {
+                        StoreError::Invalid(format!("Unknown role '{role}'."))
+                    }
                     other => other,
                 })?;
         }
@@ -371,7 +374,12 @@ impl Store for SqliteStore {
                     .filter_map(|w| w.chars().next())
                     .map(|c| c.to_ascii_uppercase())
                     .collect();
-                format!("{}:{}_{}", uuid_text(&org), code, uuid_text(&Uuid::new_v4()))
+                format!(
+                    "{}:{}_{}",
+                    uuid_text(&org),
+                    code,
+                    uuid_text(&Uuid::new_v4())
+                )
             }),
             org_id: org,
             name: name.to_string(),
@@ -565,8 +573,10 @@ impl Store for SqliteStore {
             // A range on the key rather than LIKE, so the index serves it and '%' or '_' in
             // the prefix mean themselves.
             let low = display_name_key(prefix);
-            sql.push(" AND p.display_name_key >= ").push_bind(low.clone());
-            sql.push(" AND p.display_name_key < ").push_bind(format!("{low}\u{10FFFF}"));
+            sql.push(" AND p.display_name_key >= ")
+                .push_bind(low.clone());
+            sql.push(" AND p.display_name_key < ")
+                .push_bind(format!("{low}\u{10FFFF}"));
         }
         if let Some(ids) = &query.ids {
             sql.push(" AND p.id IN (");
@@ -585,7 +595,8 @@ impl Store for SqliteStore {
             sql.push("))");
         }
         if let Some(location) = &query.location_id {
-            sql.push(" AND p.location_id = ").push_bind(location.clone());
+            sql.push(" AND p.location_id = ")
+                .push_bind(location.clone());
         }
         let by_name = query.orders_by_name();
         if let Some(after) = &query.after {
@@ -741,11 +752,12 @@ impl Store for SqliteStore {
     }
 
     async fn changes_since(&self, since: i64, limit: i64) -> StoreResult<Vec<ChangeRecord>> {
-        let rows = sqlx::query("SELECT seq, topic, key FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(since)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT seq, topic, key FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         let mut changes = Vec::with_capacity(rows.len());
         for row in rows {
             let topic: String = row.try_get("topic")?;
@@ -761,9 +773,11 @@ impl Store for SqliteStore {
     }
 
     async fn latest_change(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn prune_changes(&self, before: i64) -> StoreResult<u64> {

@@ -14,7 +14,11 @@ use uuid::Uuid;
 pub fn generate(org: Uuid) -> String {
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
-    format!("{}_RSTR_{}", URL_SAFE_NO_PAD.encode(secret), org.hyphenated())
+    format!(
+        "{}_RSTR_{}",
+        URL_SAFE_NO_PAD.encode(secret),
+        org.hyphenated()
+    )
 }
 
 /// The hex SHA-256 under which a token is stored and looked up.

@@ -184,11 +184,7 @@ pub fn encode_uuid(kind: IdKind, uuid: &Uuid) -> String {
 /// Echoing hostile input back in full would let a client inflate our error bodies; keep
 /// enough to recognise it and strip anything that is not printable.
 fn shorten(input: &str) -> String {
-    let clean: String = input
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(80)
-        .collect();
+    let clean: String = input.chars().filter(|c| !c.is_control()).take(80).collect();
     if input.chars().count() > 80 {
         format!("{clean}...")
     } else {
@@ -241,7 +237,13 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_ids_of_another_kind() {
-        for bad in ["", "me!", "%%%", "aGVsbG8", "Y2lzY29zcGFyazovL3VzL1BFT1BMRS8"] {
+        for bad in [
+            "",
+            "me!",
+            "%%%",
+            "aGVsbG8",
+            "Y2lzY29zcGFyazovL3VzL1BFT1BMRS8",
+        ] {
             assert!(GlobalId::decode(IdKind::People, bad).is_err(), "{bad}");
         }
         let org = encode_uuid(IdKind::Organization, &Uuid::new_v4());

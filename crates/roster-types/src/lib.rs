@@ -13,8 +13,8 @@ pub mod time;
 pub use error::{ErrorBody, ErrorItem};
 pub use id::{GlobalId, IdError, IdKind};
 pub use person::{
-    Address, PersonList, PersonType, PhoneNumber, PhoneNumberType, PresenceStatus, SipAddress,
-    SipAddressType, Person, PersonInput,
+    Address, Person, PersonInput, PersonList, PersonType, PhoneNumber, PhoneNumberType,
+    PresenceStatus, SipAddress, SipAddressType,
 };
 
 /// The content type of every JSON body Roster sends, exactly as Webex sends it.

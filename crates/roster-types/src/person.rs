@@ -294,7 +294,14 @@ mod tests {
         assert_eq!(obj["emails"], serde_json::json!([]));
         assert_eq!(obj["phoneNumbers"], serde_json::json!([]));
         assert_eq!(obj["type"], "person");
-        for absent in ["nickName", "timezone", "avatar", "status", "invitePending", "roles"] {
+        for absent in [
+            "nickName",
+            "timezone",
+            "avatar",
+            "status",
+            "invitePending",
+            "roles",
+        ] {
             assert!(!obj.contains_key(absent), "{absent} should be absent");
         }
         assert!(!json.to_string().contains("null"));
@@ -306,7 +313,10 @@ mod tests {
             serde_json::to_string(&PresenceStatus::DoNotDisturb).unwrap(),
             "\"DoNotDisturb\""
         );
-        assert_eq!(PresenceStatus::parse("outofoffice"), Some(PresenceStatus::OutOfOffice));
+        assert_eq!(
+            PresenceStatus::parse("outofoffice"),
+            Some(PresenceStatus::OutOfOffice)
+        );
         assert_eq!(
             serde_json::to_string(&PhoneNumberType::WorkExtension).unwrap(),
             "\"work_extension\""

@@ -33,11 +33,15 @@ pub struct DatabaseArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API server.
-    #[command(after_help = "Examples:\n  roster serve\n  roster serve --demo --listen 0.0.0.0:8080\n  ROSTER_DATABASE_URL=sqlite:///var/lib/roster/roster.db roster serve")]
+    #[command(
+        after_help = "Examples:\n  roster serve\n  roster serve --demo --listen 0.0.0.0:8080\n  ROSTER_DATABASE_URL=sqlite:///var/lib/roster/roster.db roster serve"
+    )]
     Serve(ServeArgs),
     /// Create the database, its organization and the organization's full admin; prints the
     /// admin's token on stdout.
-    #[command(after_help = "Example:\n  roster init --org \"Acme\" --admin-email admin@acme.test --admin-name \"Ada Admin\"")]
+    #[command(
+        after_help = "Example:\n  roster init --org \"Acme\" --admin-email admin@acme.test --admin-name \"Ada Admin\""
+    )]
     Init(InitArgs),
     /// Manage access tokens.
     #[command(subcommand)]
@@ -49,7 +53,12 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// Address to listen on.
-    #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    #[arg(
+        long,
+        env = "ROSTER_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
     pub listen: SocketAddr,
     /// Add sample people, among them the reference example person (John Andersen), and print
     /// a token for them.
@@ -82,7 +91,9 @@ pub struct InitArgs {
 pub enum TokenCommand {
     /// Issue a token for an existing person; prints only the token on stdout. A running
     /// server on the same database accepts it at once.
-    #[command(after_help = "Examples:\n  roster token create --email john.andersen@example.com\n  roster token create --email bot@example.com --ttl 12h")]
+    #[command(
+        after_help = "Examples:\n  roster token create --email john.andersen@example.com\n  roster token create --email bot@example.com --ttl 12h"
+    )]
     Create(TokenCreateArgs),
 }
 

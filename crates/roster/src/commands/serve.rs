@@ -23,8 +23,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
         .await
         .context("cannot set up the new database")?;
-        eprintln!("Created organization '{}' and its full admin admin@example.com.", org.display_name);
-        eprintln!("Admin token (shown once, keep it):\n\n    {}\n", admin.token);
+        eprintln!(
+            "Created organization '{}' and its full admin admin@example.com.",
+            org.display_name
+        );
+        eprintln!(
+            "Admin token (shown once, keep it):\n\n    {}\n",
+            admin.token
+        );
         if args.demo {
             let example = seed::add_demo_people(store.as_ref(), &org)
                 .await

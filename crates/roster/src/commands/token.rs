@@ -16,7 +16,11 @@ pub async fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
     let expires_at = match args.ttl {
         Some(ttl) => {
             let millis = i64::try_from(ttl.as_millis()).context("--ttl is too long")?;
-            Some(now_millis().checked_add(millis).context("--ttl is too long")?)
+            Some(
+                now_millis()
+                    .checked_add(millis)
+                    .context("--ttl is too long")?,
+            )
         }
         None => None,
     };

@@ -1,0 +1,197 @@
+//! `spawn_app()` gives each test its own database, its own server on a random port and
+//! typed helpers to seed data and call endpoints.
+
+use reqwest::{Client, Method, RequestBuilder, Response};
+use roster_server::{Application, ServerConfig};
+use roster_store::{roles, seed, OrgRecord, PersonDraft, PersonRecord, Store, StoreOptions};
+use roster_types::id::encode_uuid;
+use roster_types::IdKind;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Arc<dyn Store>,
+    pub client: Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Options for the server under test.
+pub fn test_config() -> ServerConfig {
+    ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        // Long enough that no flush happens by itself during a test; tests that need one
+        // stop the server (which flushes) or call the tracker.
+        activity_flush_interval: Duration::from_secs(3600),
+        change_poll_interval: Duration::from_millis(50),
+        ..ServerConfig::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_config()).await
+}
+
+pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let store = roster_store::open(&url, &StoreOptions::default())
+        .await
+        .expect("open store");
+    let app = Application::build(config, store.clone())
+        .await
+        .expect("build app");
+    let address = format!("http://{}", app.local_addr());
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        store,
+        client: Client::builder().build().unwrap(),
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Stops the server the way SIGTERM does: in-flight requests finish, activity is
+    /// written.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+    }
+
+    pub async fn org(&self, name: &str) -> OrgRecord {
+        self.store.create_org(None, name).await.expect("create org")
+    }
+
+    /// A person with the given roles in `org`; email derived from the name.
+    pub async fn person(&self, org: &OrgRecord, name: &str, role_ids: &[&str]) -> PersonRecord {
+        self.person_with(PersonDraft {
+            org_id: org.id,
+            display_name: name.to_string(),
+            roles: role_ids.iter().map(|r| r.to_string()).collect(),
+            ..PersonDraft::default()
+        })
+        .await
+    }
+
+    pub async fn person_with(&self, mut draft: PersonDraft) -> PersonRecord {
+        if draft.emails.is_empty() {
+            let local: String = draft
+                .display_name
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
+                .collect();
+            draft.emails = vec![format!(
+                "{local}.{}@example.com",
+                &uuid::Uuid::new_v4().to_string()[..8]
+            )];
+        }
+        draft.login_enabled = true;
+        self.store
+            .create_person(draft)
+            .await
+            .expect("create person")
+    }
+
+    pub async fn admin(&self, org: &OrgRecord) -> (PersonRecord, String) {
+        let admin = self.person(org, "Org Admin", &[roles::FULL_ADMIN]).await;
+        let token = self.token(&admin).await;
+        (admin, token)
+    }
+
+    pub async fn token(&self, person: &PersonRecord) -> String {
+        seed::issue_token(self.store.as_ref(), person, None, None)
+            .await
+            .expect("issue token")
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_me(&self, token: &str) -> Response {
+        self.get("/v1/people/me", token).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn person_id(person: &PersonRecord) -> String {
+    encode_uuid(IdKind::People, &person.id)
+}
+
+/// Reads a JSON body after checking the status and Webex's content type.
+pub async fn json_body(response: Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/json;charset=UTF-8"),
+        "content type"
+    );
+    serde_json::from_str(&text).expect("JSON body")
+}
+
+/// Checks that `response` is a Webex error with `status` and returns its message.
+pub async fn error_body(response: Response, status: u16) -> (String, Value) {
+    let tracking = response
+        .headers()
+        .get("trackingid")
+        .expect("TrackingID header")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = json_body(response, status).await;
+    assert_eq!(
+        body["trackingId"],
+        tracking.as_str(),
+        "body trackingId equals header"
+    );
+    let message = body["message"].as_str().expect("message").to_string();
+    assert!(!message.is_empty());
+    let description = body["errors"][0]["description"]
+        .as_str()
+        .expect("errors[0].description");
+    assert!(!description.is_empty());
+    (message, body)
+}

@@ -1,0 +1,4 @@
+//! HTTP integration tests: the real server on a random port, a fresh database per test.
+
+mod helpers;
+mod me;
