@@ -1,0 +1,316 @@
+//! `GET /v1/people`: List People.
+//!
+//! Reference: <https://developer.webex.com/docs/api/v1/people/list-people>.
+//!
+//! Non-admins must filter by `email`, `displayName` or `id` and only ever see their own
+//! organization; admins may list their whole organization, or one they manage with `orgId`.
+//! Pages are keyset pages: the cursor names the last person of the previous page, so pages
+//! never overlap or skip, even while people are added or removed. The next page is announced
+//! only by `Link: <absolute URL>; rel="next"`, which repeats every parameter of the request.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::view::{person_view, ViewContext, ViewOptions};
+use crate::wire::{json_response, QueryParams};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use roster_store::{Cursor, PeopleQuery};
+use roster_types::{GlobalId, IdKind, PersonList};
+
+/// Page size when `max` is not given.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The largest page; larger `max` values are clamped, as Webex does.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+/// Webex's lower limits for the expensive variants.
+pub const MAX_PAGE_SIZE_WITH_CALLING_DATA: u32 = 100;
+pub const MAX_PAGE_SIZE_WITH_LOCATION: u32 = 50;
+/// The most ids one `id=` may carry.
+pub const MAX_IDS: usize = 85;
+/// The query parameter carrying the opaque cursor in `Link` URLs.
+pub const CURSOR_PARAM: &str = "cursor";
+
+pub async fn list_people(
+    State(state): State<AppState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    let viewer = &caller.viewer;
+    let email = query.text("email")?.map(str::to_string);
+    let display_name = query.text("displayName")?.map(str::to_string);
+    let raw_ids = query.text("id")?;
+    let calling_data = query.bool("callingData", false)?;
+    let exclude_status = query.bool("excludeStatus", false)?;
+
+    let is_admin = viewer.is_admin_of(viewer.org_id);
+    if !is_admin && email.is_none() && display_name.is_none() && raw_ids.is_none() {
+        return Err(ApiError::bad_request(
+            "Email, displayName, or id list should be specified.",
+        ));
+    }
+
+    // Which organizations may appear at all.
+    let org_ids = match query.text("orgId")? {
+        Some(raw) => {
+            let org = GlobalId::decode_uuid(IdKind::Organization, raw)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            if !viewer.can_see(org) {
+                return Err(ApiError::forbidden(
+                    "Only admins of an organization or of its partner may list its people.",
+                ));
+            }
+            vec![org]
+        }
+        // Ids may name people of managed organizations; other filters stay in one's own.
+        None if raw_ids.is_some() => viewer.visible_orgs(),
+        None => vec![viewer.org_id],
+    };
+
+    let (ids, requested_ids) = match raw_ids {
+        Some(raw) => {
+            let parts: Vec<&str> = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if parts.len() > MAX_IDS {
+                return Err(ApiError::bad_request(format!(
+                    "At most {MAX_IDS} ids may be given in 'id'."
+                )));
+            }
+            let mut ids = Vec::with_capacity(parts.len());
+            for part in &parts {
+                ids.push(
+                    GlobalId::decode_uuid(IdKind::People, part)
+                        .map_err(|e| ApiError::bad_request(e.to_string()))?,
+                );
+            }
+            (Some(ids), parts)
+        }
+        None => (None, Vec::new()),
+    };
+
+    let roles = match query.text("roles")? {
+        Some(raw) => {
+            if !is_admin {
+                return Err(ApiError::forbidden(
+                    "Only admins may filter people by roles.",
+                ));
+            }
+            let mut roles = Vec::new();
+            for part in raw
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .take(MAX_IDS + 1)
+            {
+                roles.push(
+                    GlobalId::decode(IdKind::Role, part)
+                        .map_err(|e| ApiError::bad_request(e.to_string()))?
+                        .value,
+                );
+            }
+            if roles.len() > MAX_IDS {
+                return Err(ApiError::bad_request(format!(
+                    "At most {MAX_IDS} roles may be given in 'roles'."
+                )));
+            }
+            roles
+        }
+        None => Vec::new(),
+    };
+
+    let location_id = match query.text("locationId")? {
+        Some(raw) => Some(
+            GlobalId::decode(IdKind::Location, raw)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
+                .value,
+        ),
+        None => None,
+    };
+
+    let mut limit = match query.text("max")? {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => parse_max(raw)?,
+    };
+    limit = limit.min(MAX_PAGE_SIZE);
+    if calling_data {
+        limit = limit.min(MAX_PAGE_SIZE_WITH_CALLING_DATA);
+    }
+    if location_id.is_some() {
+        limit = limit.min(MAX_PAGE_SIZE_WITH_LOCATION);
+    }
+
+    let mut people_query = PeopleQuery {
+        org_ids,
+        email,
+        display_name_prefix: display_name,
+        ids,
+        roles,
+        location_id,
+        after: None,
+        limit: limit + 1,
+    };
+    if let Some(raw) = query.text(CURSOR_PARAM)? {
+        let cursor = decode_cursor(raw)?;
+        if cursor.name_key.is_some() != people_query.orders_by_name() {
+            return Err(ApiError::bad_request(
+                "The cursor does not belong to this query; follow the Link header as given.",
+            ));
+        }
+        people_query.after = Some(cursor);
+    }
+
+    let mut records = state.store.list_people(&people_query).await?;
+    let has_more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+
+    let by_ids = people_query.ids.is_some();
+    let options = ViewOptions {
+        context: ViewContext::List { by_ids },
+        calling_data,
+        exclude_status,
+    };
+    let items = records
+        .iter()
+        .map(|record| person_view(record, viewer, &options, &caller.live(&state, record)))
+        .collect();
+    let not_found_ids = people_query.ids.as_ref().map(|ids| {
+        ids.iter()
+            .zip(&requested_ids)
+            .filter(|(id, _)| !records.iter().any(|r| r.id == **id))
+            .map(|(_, raw)| raw.to_string())
+            .collect()
+    });
+    let mut response = json_response(
+        StatusCode::OK,
+        &PersonList {
+            items,
+            not_found_ids,
+        },
+    );
+
+    if has_more {
+        let last = records.last().expect("a full page has a last person");
+        let cursor = Cursor {
+            name_key: people_query
+                .orders_by_name()
+                .then(|| roster_store::display_name_key(&last.display_name)),
+            seq: last.seq,
+        };
+        let base = base_url(&state, &headers);
+        let link = next_link(&base, uri.path(), &query, &encode_cursor(&cursor));
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert("Link", value);
+        }
+    }
+    Ok(response)
+}
+
+fn parse_max(raw: &str) -> Result<u32, ApiError> {
+    // Webex types `max` as a number; accept "10" and "10.0", clamp anything large.
+    let invalid = || ApiError::bad_request("'max' must be a positive whole number.");
+    let value: f64 = raw.trim().parse().map_err(|_| invalid())?;
+    if !value.is_finite() || value < 1.0 || value.fract() != 0.0 {
+        return Err(invalid());
+    }
+    Ok(value.min(u32::MAX as f64) as u32)
+}
+
+pub fn encode_cursor(cursor: &Cursor) -> String {
+    let text = match &cursor.name_key {
+        Some(key) => format!("n:{}:{}", cursor.seq, key),
+        None => format!("s:{}", cursor.seq),
+    };
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+pub fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
+    let invalid =
+        || ApiError::bad_request("The cursor is not valid; follow the Link header as given.");
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    if let Some(seq) = text.strip_prefix("s:") {
+        return Ok(Cursor {
+            name_key: None,
+            seq: seq.parse().map_err(|_| invalid())?,
+        });
+    }
+    let rest = text.strip_prefix("n:").ok_or_else(invalid)?;
+    let (seq, key) = rest.split_once(':').ok_or_else(invalid)?;
+    Ok(Cursor {
+        name_key: Some(key.to_string()),
+        seq: seq.parse().map_err(|_| invalid())?,
+    })
+}
+
+/// The base URL clients reached us at: the configured public URL, or the request's own
+/// `Host` (when it is a plain host[:port]) over plain HTTP.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(public) = &state.config.public_url {
+        return public.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| state.config.listen.to_string());
+    format!("http://{host}")
+}
+
+/// `<base/path?every original parameter&cursor=...>; rel="next"`.
+fn next_link(base: &str, path: &str, query: &QueryParams, cursor: &str) -> String {
+    let mut pairs: Vec<(&str, &str)> = query
+        .0
+        .iter()
+        .filter(|(k, _)| k != CURSOR_PARAM)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.push((CURSOR_PARAM, cursor));
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("<{base}{path}?{encoded}>; rel=\"next\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_in_both_orders() {
+        for cursor in [
+            Cursor {
+                name_key: None,
+                seq: 42,
+            },
+            Cursor {
+                name_key: Some("zoë: o'brien".into()),
+                seq: 7,
+            },
+        ] {
+            assert_eq!(decode_cursor(&encode_cursor(&cursor)).unwrap(), cursor);
+        }
+        assert!(decode_cursor("garbage!").is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("s:abc")).is_err());
+    }
+
+    #[test]
+    fn max_accepts_whole_numbers_only() {
+        assert_eq!(parse_max("10").unwrap(), 10);
+        assert_eq!(parse_max("10.0").unwrap(), 10);
+        assert_eq!(parse_max("99999999999").unwrap(), u32::MAX);
+        for bad in ["0", "-1", "1.5", "abc", "NaN", "inf", ""] {
+            assert!(parse_max(bad).is_err(), "{bad}");
+        }
+    }
+}
