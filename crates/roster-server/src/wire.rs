@@ -114,6 +114,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                     ApiError::bad_request("The request body could not be read.")
                 }
             })?;
+        // Every body of this API is an object; serde would otherwise read a struct from an
+        // array and report a confusing position.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(ApiError::bad_request(
+                "The request body must be a JSON object.",
+            ));
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let path = e.path().to_string();

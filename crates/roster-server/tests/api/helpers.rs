@@ -195,3 +195,75 @@ pub async fn error_body(response: Response, status: u16) -> (String, Value) {
     assert!(!description.is_empty());
     (message, body)
 }
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(token))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::PUT, path, Some(token))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Follows `Link: <...>; rel="next"` from `path` and returns every page's items.
+    pub async fn all_pages(&self, path: &str, token: &str) -> (Vec<Vec<Value>>, Vec<String>) {
+        let mut pages = Vec::new();
+        let mut links = Vec::new();
+        let mut url = self.url(path);
+        loop {
+            let response = self
+                .client
+                .get(&url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request");
+            let next = next_link(&response);
+            let body = json_body(response, 200).await;
+            pages.push(body["items"].as_array().unwrap().clone());
+            match next {
+                Some(next) => {
+                    links.push(next.clone());
+                    url = next;
+                }
+                None => return (pages, links),
+            }
+            assert!(pages.len() < 1000, "pagination does not end");
+        }
+    }
+}
+
+/// The URL of `Link: <URL>; rel="next"`, checking the exact form clients parse.
+pub fn next_link(response: &Response) -> Option<String> {
+    let values: Vec<_> = response.headers().get_all("link").iter().collect();
+    assert!(values.len() <= 1, "one Link header at most");
+    let value = values.first()?.to_str().unwrap();
+    let url = value
+        .strip_prefix('<')
+        .and_then(|v| v.strip_suffix(">; rel=\"next\""))
+        .unwrap_or_else(|| panic!("Link header form: {value}"));
+    assert!(url.starts_with("http://"), "absolute URL: {url}");
+    Some(url.to_string())
+}
+
+pub fn ids_of(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect()
+}
