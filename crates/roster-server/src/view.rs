@@ -228,3 +228,140 @@ pub fn person_view(
         person_type: record.person_type,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_types::PersonType;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn record(org: Uuid) -> PersonRecord {
+        PersonRecord {
+            id: Uuid::new_v4(),
+            seq: 1,
+            org_id: org,
+            emails: vec!["p@example.com".into()],
+            phone_numbers: vec![],
+            extension: Some("100".into()),
+            location_id: Some("loc".into()),
+            display_name: "P".into(),
+            nick_name: None,
+            first_name: None,
+            last_name: None,
+            avatar: None,
+            roles: vec![roles::USER_ADMIN.into()],
+            licenses: vec!["lic".into()],
+            department: None,
+            manager: None,
+            manager_id: None,
+            title: None,
+            addresses: vec![],
+            site_urls: vec![],
+            sip_addresses: vec![],
+            xmpp_federation_jid: None,
+            timezone: None,
+            created: NOW - 1000,
+            last_modified: NOW - 1000,
+            last_activity: Some(NOW - 60_000),
+            presence: None,
+            presence_until: None,
+            status_sharing: true,
+            invite_pending: false,
+            login_enabled: true,
+            person_type: PersonType::Person,
+        }
+    }
+
+    fn viewer(org: Uuid, admin: AdminRights, managed: Vec<Uuid>) -> Viewer {
+        Viewer {
+            person_id: Uuid::new_v4(),
+            org_id: org,
+            admin,
+            managed_orgs: Arc::new(managed),
+            status_sharing: true,
+        }
+    }
+
+    fn live() -> Live {
+        Live {
+            now: NOW,
+            noted_activity: None,
+        }
+    }
+
+    #[test]
+    fn presence_is_derived_from_activity_and_invites() {
+        let mut p = record(Uuid::new_v4());
+        assert_eq!(presence(&p, &live()), PresenceStatus::Active);
+        p.last_activity = Some(NOW - ACTIVE_WINDOW_MILLIS - 1);
+        assert_eq!(presence(&p, &live()), PresenceStatus::Inactive);
+        let noted = Live {
+            now: NOW,
+            noted_activity: Some(NOW - 5),
+        };
+        assert_eq!(presence(&p, &noted), PresenceStatus::Active, "memory wins when newer");
+        p.last_activity = None;
+        p.invite_pending = true;
+        assert_eq!(presence(&p, &live()), PresenceStatus::Pending);
+        p.invite_pending = false;
+        assert_eq!(presence(&p, &live()), PresenceStatus::Unknown);
+        p.presence = Some(PresenceStatus::OutOfOffice);
+        assert_eq!(presence(&p, &live()), PresenceStatus::OutOfOffice);
+        p.presence_until = Some(NOW);
+        assert_eq!(presence(&p, &live()), PresenceStatus::Unknown, "expired state");
+    }
+
+    #[test]
+    fn presence_reaches_the_same_and_managing_organizations_only() {
+        let org = Uuid::new_v4();
+        let p = record(org);
+        let get = ViewOptions::new(ViewContext::Get);
+        let same = viewer(org, AdminRights::None, vec![]);
+        let partner = viewer(Uuid::new_v4(), AdminRights::None, vec![org]);
+        let stranger = viewer(Uuid::new_v4(), AdminRights::Write, vec![]);
+        assert!(person_view(&p, &same, &get, &live()).status.is_some());
+        assert!(person_view(&p, &partner, &get, &live()).status.is_some());
+        assert!(person_view(&p, &stranger, &get, &live()).status.is_none());
+        let by_ids = ViewOptions::new(ViewContext::List { by_ids: true });
+        assert!(person_view(&p, &same, &by_ids, &live()).last_activity.is_none());
+        let excluded = ViewOptions {
+            exclude_status: true,
+            ..get
+        };
+        assert!(person_view(&p, &same, &excluded, &live()).status.is_none());
+    }
+
+    #[test]
+    fn admin_fields_roles_and_calling_data_follow_the_rules() {
+        let org = Uuid::new_v4();
+        let p = record(org);
+        let admin = viewer(org, AdminRights::ReadOnly, vec![]);
+        let user = viewer(org, AdminRights::None, vec![]);
+        let get = ViewOptions::new(ViewContext::Get);
+        let list = ViewOptions::new(ViewContext::List { by_ids: false });
+        let calling = ViewOptions {
+            calling_data: true,
+            ..get
+        };
+
+        let a = person_view(&p, &admin, &get, &live());
+        assert_eq!(a.invite_pending, Some(false));
+        assert!(a.roles.is_some() && a.licenses.is_some());
+        assert!(a.extension.is_none(), "calling data only when asked");
+        assert!(person_view(&p, &admin, &calling, &live()).extension.is_some());
+        assert!(person_view(&p, &admin, &list, &live()).roles.is_none());
+
+        let u = person_view(&p, &user, &calling, &live());
+        assert!(u.invite_pending.is_none() && u.login_enabled.is_none());
+        assert!(u.roles.is_none() && u.extension.is_none() && u.location_id.is_none());
+
+        let me = Viewer {
+            person_id: p.id,
+            ..user.clone()
+        };
+        let own = person_view(&p, &me, &ViewOptions::new(ViewContext::Me), &live());
+        assert!(own.roles.is_some(), "one's own roles on /me");
+        assert!(own.invite_pending.is_none(), "but admin flags stay admin-only");
+    }
+}
