@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod openapi;
 pub mod people;
 pub mod routes;
 pub mod state;

@@ -16,6 +16,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/people", collection.clone())
         .route("/v1/people/", collection)
         .route("/v1/people/me", get(people::me::get_my_own_details))
+        .route("/openapi.json", get(crate::openapi::serve_document))
         .route(
             "/v1/people/{person_id}",
             get(people::get::get_person_details)

@@ -300,7 +300,11 @@ mod tests {
             now: NOW,
             noted_activity: Some(NOW - 5),
         };
-        assert_eq!(presence(&p, &noted), PresenceStatus::Active, "memory wins when newer");
+        assert_eq!(
+            presence(&p, &noted),
+            PresenceStatus::Active,
+            "memory wins when newer"
+        );
         p.last_activity = None;
         p.invite_pending = true;
         assert_eq!(presence(&p, &live()), PresenceStatus::Pending);
@@ -309,7 +313,11 @@ mod tests {
         p.presence = Some(PresenceStatus::OutOfOffice);
         assert_eq!(presence(&p, &live()), PresenceStatus::OutOfOffice);
         p.presence_until = Some(NOW);
-        assert_eq!(presence(&p, &live()), PresenceStatus::Unknown, "expired state");
+        assert_eq!(
+            presence(&p, &live()),
+            PresenceStatus::Unknown,
+            "expired state"
+        );
     }
 
     #[test]
@@ -324,7 +332,9 @@ mod tests {
         assert!(person_view(&p, &partner, &get, &live()).status.is_some());
         assert!(person_view(&p, &stranger, &get, &live()).status.is_none());
         let by_ids = ViewOptions::new(ViewContext::List { by_ids: true });
-        assert!(person_view(&p, &same, &by_ids, &live()).last_activity.is_none());
+        assert!(person_view(&p, &same, &by_ids, &live())
+            .last_activity
+            .is_none());
         let excluded = ViewOptions {
             exclude_status: true,
             ..get
@@ -349,7 +359,9 @@ mod tests {
         assert_eq!(a.invite_pending, Some(false));
         assert!(a.roles.is_some() && a.licenses.is_some());
         assert!(a.extension.is_none(), "calling data only when asked");
-        assert!(person_view(&p, &admin, &calling, &live()).extension.is_some());
+        assert!(person_view(&p, &admin, &calling, &live())
+            .extension
+            .is_some());
         assert!(person_view(&p, &admin, &list, &live()).roles.is_none());
 
         let u = person_view(&p, &user, &calling, &live());
@@ -362,6 +374,9 @@ mod tests {
         };
         let own = person_view(&p, &me, &ViewOptions::new(ViewContext::Me), &live());
         assert!(own.roles.is_some(), "one's own roles on /me");
-        assert!(own.invite_pending.is_none(), "but admin flags stay admin-only");
+        assert!(
+            own.invite_pending.is_none(),
+            "but admin flags stay admin-only"
+        );
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Clients depend on all three keys: the Python SDKs read `message` and `trackingId`,
 /// `wxc_sdk` refuses a body without `errors[].description`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     pub message: String,
@@ -17,6 +18,7 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorItem {
     pub description: String,
 }

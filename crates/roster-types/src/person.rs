@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A person as a particular caller sees it (see the server's view projection).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
     pub id: String,
@@ -71,6 +72,7 @@ pub struct Person {
 
 /// `{"items": [...]}` plus `notFoundIds` when the list was asked for by `id=`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PersonList {
     pub items: Vec<Person>,
@@ -79,6 +81,7 @@ pub struct PersonList {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhoneNumber {
     #[serde(rename = "type")]
     pub number_type: PhoneNumberType,
@@ -88,6 +91,7 @@ pub struct PhoneNumber {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneNumberType {
     Work,
@@ -97,6 +101,7 @@ pub enum PhoneNumberType {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Address {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +119,7 @@ pub struct Address {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SipAddress {
     #[serde(rename = "type")]
     pub address_type: SipAddressType,
@@ -123,6 +129,7 @@ pub struct SipAddress {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SipAddressType {
     PersonalRoom,
@@ -131,6 +138,7 @@ pub enum SipAddressType {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PersonType {
     #[default]
@@ -160,6 +168,7 @@ impl PersonType {
 
 /// The presence values the API reports. Note the mixed casing: it is Webex's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PresenceStatus {
     #[serde(rename = "active")]
     Active,
@@ -233,6 +242,7 @@ impl PresenceStatus {
 /// Fields a client cannot set (`id`, `created`, `status`, ...) are not declared, so serde
 /// ignores them: SDKs PUT back the whole object they got from a GET.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PersonInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]

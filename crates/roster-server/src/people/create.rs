@@ -16,8 +16,29 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use roster_types::id::encode_uuid;
+use roster_types::{ErrorBody, Person};
 use roster_types::{IdKind, PersonInput};
 
+#[utoipa::path(
+    post,
+    path = "/v1/people",
+    tag = "People",
+    summary = "Create a Person",
+    params(
+        ("callingData" = Option<bool>, Query, description = "Include Webex Calling details in the response."),
+        ("minResponse" = Option<bool>, Query, description = "Answer with the new person's id only."),
+    ),
+    request_body(content = PersonInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The new person", body = Person, content_type = "application/json;charset=UTF-8"),
+        (status = 400, description = "The body is invalid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The caller may not create people here", body = ErrorBody),
+        (status = 409, description = "The email is already in use", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_a_person(
     State(state): State<AppState>,
     caller: Caller,

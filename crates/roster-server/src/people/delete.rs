@@ -10,7 +10,23 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use roster_types::ErrorBody;
 
+#[utoipa::path(
+    delete,
+    path = "/v1/people/{personId}",
+    tag = "People",
+    summary = "Delete a Person",
+    params(("personId" = String, Path, description = "A person id.")),
+    responses(
+        (status = 204, description = "Deleted; no body"),
+        (status = 400, description = "The id cannot be decoded", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The caller may not delete people", body = ErrorBody),
+        (status = 404, description = "No such person within the caller's reach", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn delete_a_person(
     State(state): State<AppState>,
     caller: Caller,

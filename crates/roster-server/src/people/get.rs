@@ -11,7 +11,25 @@ use crate::wire::{json_response, QueryParams};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use roster_types::{ErrorBody, Person};
 
+#[utoipa::path(
+    get,
+    path = "/v1/people/{personId}",
+    tag = "People",
+    summary = "Get Person Details",
+    params(
+        ("personId" = String, Path, description = "A person id; padded, standard-alphabet and raw-UUID forms are accepted."),
+        ("callingData" = Option<bool>, Query, description = "Include Webex Calling details (admins only)."),
+    ),
+    responses(
+        (status = 200, description = "The person", body = Person, content_type = "application/json;charset=UTF-8"),
+        (status = 400, description = "The id cannot be decoded", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "No such person within the caller's reach", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_person_details(
     State(state): State<AppState>,
     caller: Caller,

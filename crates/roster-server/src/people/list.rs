@@ -19,7 +19,7 @@ use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use roster_store::{Cursor, PeopleQuery};
-use roster_types::{GlobalId, IdKind, PersonList};
+use roster_types::{ErrorBody, GlobalId, IdKind, PersonList};
 
 /// Page size when `max` is not given.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -33,6 +33,33 @@ pub const MAX_IDS: usize = 85;
 /// The query parameter carrying the opaque cursor in `Link` URLs.
 pub const CURSOR_PARAM: &str = "cursor";
 
+#[utoipa::path(
+    get,
+    path = "/v1/people",
+    tag = "People",
+    summary = "List People",
+    description = "Non-admins must give email, displayName or id. The next page, if any, is in `Link: <URL>; rel=\"next\"`.",
+    params(
+        ("email" = Option<String>, Query, description = "Exact email address (case-insensitive)."),
+        ("displayName" = Option<String>, Query, description = "Display name prefix (case-insensitive)."),
+        ("id" = Option<String>, Query, description = "Up to 85 comma-separated person ids."),
+        ("orgId" = Option<String>, Query, description = "An organization the caller administers or manages as a partner."),
+        ("roles" = Option<String>, Query, description = "Comma-separated role ids (admins only)."),
+        ("locationId" = Option<String>, Query, description = "A Webex Calling location id; pages hold at most 50."),
+        ("callingData" = Option<bool>, Query, description = "Include Webex Calling details (admins only); pages hold at most 100."),
+        ("excludeStatus" = Option<bool>, Query, description = "Leave out status and lastActivity."),
+        ("max" = Option<u32>, Query, description = "Page size, default 100; larger values are clamped to 1000."),
+        ("cursor" = Option<String>, Query, description = "Opaque position, as given in a Link header."),
+    ),
+    responses(
+        (status = 200, description = "A page of people", body = PersonList, content_type = "application/json;charset=UTF-8",
+            headers(("Link" = String, description = "`<absolute URL>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "A parameter is invalid or no filter was given", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The caller may not use that filter or organization", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_people(
     State(state): State<AppState>,
     caller: Caller,

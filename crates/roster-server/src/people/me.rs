@@ -11,7 +11,21 @@ use crate::wire::{json_response, QueryParams};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use roster_types::{ErrorBody, Person};
 
+#[utoipa::path(
+    get,
+    path = "/v1/people/me",
+    tag = "People",
+    summary = "Get My Own Details",
+    description = "The caller's own person, including their roles and licenses.",
+    params(("callingData" = Option<bool>, Query, description = "Include Webex Calling details (admins only).")),
+    responses(
+        (status = 200, description = "The caller", body = Person, content_type = "application/json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_my_own_details(
     State(state): State<AppState>,
     caller: Caller,

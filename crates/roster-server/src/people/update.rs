@@ -16,8 +16,32 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use roster_types::id::encode_uuid;
+use roster_types::{ErrorBody, Person};
 use roster_types::{IdKind, PersonInput};
 
+#[utoipa::path(
+    put,
+    path = "/v1/people/{personId}",
+    tag = "People",
+    summary = "Update a Person",
+    description = "Replaces every settable field; fields left out are cleared (emails are kept).",
+    params(
+        ("personId" = String, Path, description = "A person id."),
+        ("callingData" = Option<bool>, Query, description = "Include Webex Calling details in the response."),
+        ("minResponse" = Option<bool>, Query, description = "Answer with the person's id only."),
+    ),
+    request_body(content = PersonInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated person", body = Person, content_type = "application/json;charset=UTF-8"),
+        (status = 400, description = "The id or body is invalid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The caller may not change this person", body = ErrorBody),
+        (status = 404, description = "No such person within the caller's reach", body = ErrorBody),
+        (status = 409, description = "An email is already in use", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn update_a_person(
     State(state): State<AppState>,
     caller: Caller,
