@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// Generous for a development server, yet enough to stop a runaway polling loop.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 6000;
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Where to listen; port 0 picks a free port (tests).
@@ -18,8 +21,21 @@ pub struct ServerConfig {
     pub change_poll_interval: Duration,
     /// Entries in each in-process cache (tokens, people).
     pub cache_capacity: u64,
-    /// How long a request may take before the server answers 408/503.
+    /// How long a request may take before the server gives up on it (408).
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers; also how long an idle
+    /// keep-alive connection is kept.
+    pub header_read_timeout: Duration,
+    /// The largest request head (request line and headers) accepted (431 beyond).
+    pub max_header_bytes: usize,
+    /// The longest request target (path and query) accepted (414 beyond).
+    pub max_uri_bytes: usize,
+    /// The largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// Requests per minute per token (or per client address without one); 0 disables.
+    pub rate_limit_per_minute: u32,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerConfig {
@@ -31,6 +47,12 @@ impl Default for ServerConfig {
             change_poll_interval: Duration::from_millis(200),
             cache_capacity: 100_000,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(30),
+            max_header_bytes: 16 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_body_bytes: 64 * 1024,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }

@@ -14,9 +14,12 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod openapi;
+pub mod ops;
 pub mod people;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod tracking;
 pub mod view;
@@ -44,7 +47,9 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await?;
         let state = AppState::new(store.clone(), config.clone());
         let start = store.latest_change().await.unwrap_or(0);
+        ops::metrics_handle();
         let background = vec![
+            tokio::spawn(state.rate_limits.clone().prune_periodically()),
             tokio::spawn(cache::follow_changes(
                 store.clone(),
                 state.caches.clone(),
@@ -82,12 +87,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = routes::router(self.state.clone());
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        serve::serve(self.listener, app, &self.state.config, shutdown).await;
         for task in &self.background {
             task.abort();
         }
@@ -97,6 +97,6 @@ impl Application {
             .flush(self.state.store.as_ref(), |_| {})
             .await;
         tracing::info!(people = flushed, "recorded pending activity");
-        served
+        Ok(())
     }
 }

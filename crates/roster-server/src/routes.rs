@@ -1,14 +1,18 @@
-//! The whole route table.
+//! The whole route table, and the layers every request passes.
 //!
 //! `/v1/people/me` is a static segment, so it wins over `/v1/people/{personId}`;
 //! `/v1/people/` (trailing slash, as the JavaScript SDK's batcher sends it) is `/v1/people`.
+//! Operational endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`) live outside
+//! `/v1` and need no token.
 
 use crate::error::ApiError;
-use crate::people;
 use crate::state::AppState;
-use crate::tracking;
+use crate::{limits, ops, people, tracking};
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     let collection = get(people::list::list_people).post(people::create::create_a_person);
@@ -16,14 +20,26 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/people", collection.clone())
         .route("/v1/people/", collection)
         .route("/v1/people/me", get(people::me::get_my_own_details))
-        .route("/openapi.json", get(crate::openapi::serve_document))
         .route(
             "/v1/people/{person_id}",
             get(people::get::get_person_details)
                 .put(people::update::update_a_person)
                 .delete(people::delete::delete_a_person),
         )
+        .route("/openapi.json", get(crate::openapi::serve_document))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::enforce,
+        ))
         .layer(axum::middleware::from_fn(tracking::track))
         .with_state(state)
 }

@@ -4,6 +4,7 @@ use crate::activity::ActivityTracker;
 use crate::cache::Caches;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
+use crate::limits::RateLimits;
 use roster_store::{PersonRecord, Store, TokenRecord};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub caches: Caches,
     pub activity: Arc<ActivityTracker>,
     pub config: Arc<ServerConfig>,
+    pub rate_limits: RateLimits,
 }
 
 impl AppState {
@@ -22,6 +24,7 @@ impl AppState {
             caches: Caches::new(config.cache_capacity),
             store,
             activity: Arc::new(ActivityTracker::default()),
+            rate_limits: RateLimits::new(config.rate_limit_per_minute),
             config: Arc::new(config),
         }
     }
@@ -29,8 +32,12 @@ impl AppState {
     /// A person, from the cache when warm.
     pub async fn person(&self, id: Uuid) -> Result<Option<Arc<PersonRecord>>, ApiError> {
         if let Some(person) = self.caches.people.get(&id) {
+            metrics::counter!("roster_cache_lookups_total", "cache" => "people", "result" => "hit")
+                .increment(1);
             return Ok(Some(person));
         }
+        metrics::counter!("roster_cache_lookups_total", "cache" => "people", "result" => "miss")
+            .increment(1);
         let person = self.store.get_person(id).await?.map(Arc::new);
         if let Some(person) = &person {
             self.caches.people.insert(id, person.clone());
@@ -42,8 +49,12 @@ impl AppState {
     /// issued by the CLI a moment ago must work at once.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, ApiError> {
         if let Some(token) = self.caches.tokens.get(hash) {
+            metrics::counter!("roster_cache_lookups_total", "cache" => "tokens", "result" => "hit")
+                .increment(1);
             return Ok(Some(token));
         }
+        metrics::counter!("roster_cache_lookups_total", "cache" => "tokens", "result" => "miss")
+            .increment(1);
         let token = self.store.find_token(hash).await?;
         if let Some(token) = &token {
             self.caches.tokens.insert(hash.to_string(), token.clone());

@@ -42,6 +42,9 @@ pub async fn track(mut request: Request, next: Next) -> Response {
     request
         .extensions_mut()
         .insert(TrackingId(tracking_id.clone()));
+    let started = std::time::Instant::now();
+    let route = route_label(request.uri().path());
+    let method = request.method().clone();
     let span = tracing::info_span!(
         "request",
         tracking_id = %tracking_id,
@@ -55,6 +58,11 @@ pub async fn track(mut request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&tracking_id) {
         response.headers_mut().insert(TRACKING_ID_HEADER, value);
     }
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("roster_http_requests_total", "route" => route, "method" => method_label(&method), "status" => status)
+        .increment(1);
+    metrics::histogram!("roster_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
     span.in_scope(|| {
         let status = response.status();
         if status.is_server_error() {
@@ -84,4 +92,33 @@ fn with_error_body(response: Response, tracking_id: &str) -> Response {
     );
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The route a path belongs to, for metrics: a fixed set, so hostile paths cannot create
+/// unbounded label values.
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/v1/people" | "/v1/people/" => "/v1/people",
+        "/v1/people/me" => "/v1/people/me",
+        "/healthz" => "/healthz",
+        "/readyz" => "/readyz",
+        "/metrics" => "/metrics",
+        "/openapi.json" => "/openapi.json",
+        p if p.starts_with("/v1/people/") && !p["/v1/people/".len()..].contains('/') => {
+            "/v1/people/{personId}"
+        }
+        _ => "other",
+    }
+}
+
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        _ => "other",
+    }
 }

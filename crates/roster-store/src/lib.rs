@@ -94,9 +94,18 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets changes older than `before` (milliseconds since the epoch).
     async fn prune_changes(&self, before: i64) -> StoreResult<u64>;
 
+    /// Connections the pool holds now, and how many of them are idle.
+    fn pool_stats(&self) -> PoolStats;
+
     /// A cheap round trip that proves the database answers.
     async fn ping(&self) -> StoreResult<()>;
     async fn close(&self);
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
 }
 
 /// Connection settings common to every backend.

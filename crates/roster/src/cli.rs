@@ -70,6 +70,16 @@ pub struct ServeArgs {
     /// How often activity (lastActivity) is written to the database.
     #[arg(long, env = "ROSTER_ACTIVITY_FLUSH", default_value = "60s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub activity_flush: std::time::Duration,
+    /// Requests per minute per token (per client address without a token); 0 turns rate
+    /// limiting off. Over the limit: 429 with Retry-After.
+    #[arg(long, env = "ROSTER_RATE_LIMIT", default_value_t = roster_server::config::DEFAULT_RATE_LIMIT_PER_MINUTE, value_name = "N")]
+    pub rate_limit: u32,
+    /// Largest accepted request body in bytes (413 beyond).
+    #[arg(long, env = "ROSTER_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+    /// How long one request may take (408 beyond).
+    #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub request_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

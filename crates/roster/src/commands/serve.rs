@@ -50,6 +50,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         listen: args.listen,
         public_url: args.public_url,
         activity_flush_interval: args.activity_flush,
+        rate_limit_per_minute: args.rate_limit,
+        max_body_bytes: args.max_body_bytes,
+        request_timeout: args.request_timeout,
         ..ServerConfig::default()
     };
     let app = Application::build(config, store.clone())

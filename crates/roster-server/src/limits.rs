@@ -1,0 +1,126 @@
+//! Limits on what a client controls: request size and rate.
+//!
+//! Body size is enforced by axum's body limit (see `routes.rs`), slow headers and idle
+//! connections by the connection loop (`serve.rs`); this module checks the request target
+//! and header sizes, and applies the per-token rate limit.
+
+use crate::error::ApiError;
+use crate::serve::ClientAddr;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The SHA-256 of the request's bearer token, computed once per request and shared by the
+/// rate limiter and authentication.
+#[derive(Debug, Clone)]
+pub struct BearerHash(pub String);
+
+/// The bearer token of a request, if the header has the `Bearer <token>` shape.
+pub fn bearer(request_headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = request_headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
+#[derive(Clone)]
+pub struct RateLimits {
+    limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+}
+
+impl RateLimits {
+    pub fn new(per_minute: u32) -> Self {
+        RateLimits {
+            limiter: NonZeroU32::new(per_minute)
+                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+        }
+    }
+
+    /// Ok, or the whole seconds to wait.
+    fn check(&self, key: &String) -> Result<(), u64> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+
+    /// Forgets buckets that are full again, so memory follows the callers of the last minute.
+    pub async fn prune_periodically(self) {
+        let Some(limiter) = self.limiter else { return };
+        let mut ticker = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            ticker.tick().await;
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+/// Rejects oversized request targets and heads, then applies the rate limit to API calls.
+pub async fn enforce(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let config = &state.config;
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if target_len > config.max_uri_bytes {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "The request URI is longer than {} bytes.",
+                config.max_uri_bytes
+            ),
+        )
+        .into_response();
+    }
+    let head_len: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if head_len > config.max_header_bytes {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "The request headers are larger than {} bytes.",
+                config.max_header_bytes
+            ),
+        )
+        .into_response();
+    }
+
+    if request.uri().path().starts_with("/v1/") {
+        let hash = bearer(request.headers()).map(roster_store::token::hash);
+        let key = match &hash {
+            Some(hash) => format!("t:{hash}"),
+            None => match request.extensions().get::<ClientAddr>() {
+                Some(addr) => format!("a:{}", addr.0.ip()),
+                None => "a:unknown".to_string(),
+            },
+        };
+        if let Err(seconds) = state.rate_limits.check(&key) {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests have been sent in a given amount of time. Retry after the time given in Retry-After.",
+            );
+            error.retry_after = Some(seconds.max(1));
+            return error.into_response();
+        }
+        if let Some(hash) = hash {
+            request.extensions_mut().insert(BearerHash(hash));
+        }
+    }
+    next.run(request).await
+}
