@@ -229,6 +229,35 @@ pub fn person_view(
     }
 }
 
+/// Everything stored about a person, for `roster export`: the view of an all-seeing admin
+/// asking for calling data, without presence (which is derived, not stored).
+pub fn export_view(record: &PersonRecord) -> Person {
+    let viewer = Viewer {
+        person_id: Uuid::nil(),
+        org_id: record.org_id,
+        admin: AdminRights::Write,
+        managed_orgs: Arc::new(Vec::new()),
+        status_sharing: false,
+    };
+    let options = ViewOptions {
+        calling_data: true,
+        exclude_status: true,
+        ..ViewOptions::new(ViewContext::Get)
+    };
+    let mut person = person_view(
+        record,
+        &viewer,
+        &options,
+        &Live {
+            now: record.last_modified,
+            noted_activity: None,
+        },
+    );
+    // An export carries the stored flag, not the one derived from activity.
+    person.invite_pending = Some(record.invite_pending);
+    person
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,10 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a person. A taken email (compared case-insensitively) is a
     /// [`StoreError::Conflict`].
     async fn create_person(&self, draft: PersonDraft) -> StoreResult<PersonRecord>;
+    /// Creates many people in one transaction (bulk import). A person whose first email or
+    /// id is already taken is left alone ([`ImportOutcome::Existing`]), so re-running an
+    /// import creates no duplicates; a row that breaks another rule is rejected alone.
+    async fn import_people(&self, drafts: &[PersonDraft]) -> StoreResult<Vec<ImportOutcome>>;
     async fn get_person(&self, id: Uuid) -> StoreResult<Option<PersonRecord>>;
     async fn get_people(&self, ids: &[Uuid]) -> StoreResult<Vec<PersonRecord>>;
     async fn find_person_by_email(&self, email: &str) -> StoreResult<Option<PersonRecord>>;

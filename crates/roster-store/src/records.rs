@@ -119,6 +119,16 @@ pub struct PersonDraft {
     pub created: Option<i64>,
 }
 
+/// What became of one person of a bulk import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Created(Uuid),
+    /// Someone with that email (or id) exists already; nothing was changed.
+    Existing(Uuid),
+    /// The row broke a rule (an email taken by another row, an unknown reference).
+    Rejected(String),
+}
+
 /// An explicit presence state and when it stops applying (`None`: until changed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PresenceSetting {

@@ -65,6 +65,56 @@ impl SqliteStore {
         row.map(|r| person_from_row(&r)).transpose()
     }
 
+    /// Inserts a new person with its emails and roles inside `tx`.
+    async fn insert_person(
+        tx: &mut Transaction<'_, Sqlite>,
+        id: Uuid,
+        draft: &PersonDraft,
+    ) -> StoreResult<()> {
+        let id_text = uuid_text(&id);
+        let created = draft.created.unwrap_or_else(now_millis);
+        sqlx::query(
+            "INSERT INTO people (id, org_id, display_name, display_name_key, nick_name, first_name, \
+             last_name, avatar, phone_numbers, extension, location_id, licenses, department, manager, \
+             manager_id, title, addresses, site_urls, sip_addresses, xmpp_federation_jid, timezone, \
+             created, last_modified, invite_pending, login_enabled, person_type) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id_text)
+        .bind(uuid_text(&draft.org_id))
+        .bind(&draft.display_name)
+        .bind(display_name_key(&draft.display_name))
+        .bind(&draft.nick_name)
+        .bind(&draft.first_name)
+        .bind(&draft.last_name)
+        .bind(&draft.avatar)
+        .bind(serde_json::to_string(&draft.phone_numbers)?)
+        .bind(&draft.extension)
+        .bind(&draft.location_id)
+        .bind(serde_json::to_string(&draft.licenses)?)
+        .bind(&draft.department)
+        .bind(&draft.manager)
+        .bind(draft.manager_id.as_ref().map(uuid_text))
+        .bind(&draft.title)
+        .bind(serde_json::to_string(&draft.addresses)?)
+        .bind(serde_json::to_string(&draft.site_urls)?)
+        .bind(serde_json::to_string(&draft.sip_addresses)?)
+        .bind(&draft.xmpp_federation_jid)
+        .bind(&draft.timezone)
+        .bind(created)
+        .bind(created)
+        .bind(draft.invite_pending)
+        .bind(draft.login_enabled)
+        .bind(draft.person_type.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("A person with id {id} exists.")),
+            other => other,
+        })?;
+        Self::write_person_lists(tx, &id_text, draft).await
+    }
+
     async fn write_person_lists(
         tx: &mut Transaction<'_, Sqlite>,
         id: &str,
@@ -413,51 +463,62 @@ impl Store for SqliteStore {
 
     async fn create_person(&self, draft: PersonDraft) -> StoreResult<PersonRecord> {
         let id = draft.id.unwrap_or_else(Uuid::new_v4);
-        let id_text = uuid_text(&id);
-        let created = draft.created.unwrap_or_else(now_millis);
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO people (id, org_id, display_name, display_name_key, nick_name, first_name, \
-             last_name, avatar, phone_numbers, extension, location_id, licenses, department, manager, \
-             manager_id, title, addresses, site_urls, sip_addresses, xmpp_federation_jid, timezone, \
-             created, last_modified, invite_pending, login_enabled, person_type) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id_text)
-        .bind(uuid_text(&draft.org_id))
-        .bind(&draft.display_name)
-        .bind(display_name_key(&draft.display_name))
-        .bind(&draft.nick_name)
-        .bind(&draft.first_name)
-        .bind(&draft.last_name)
-        .bind(&draft.avatar)
-        .bind(serde_json::to_string(&draft.phone_numbers)?)
-        .bind(&draft.extension)
-        .bind(&draft.location_id)
-        .bind(serde_json::to_string(&draft.licenses)?)
-        .bind(&draft.department)
-        .bind(&draft.manager)
-        .bind(draft.manager_id.as_ref().map(uuid_text))
-        .bind(&draft.title)
-        .bind(serde_json::to_string(&draft.addresses)?)
-        .bind(serde_json::to_string(&draft.site_urls)?)
-        .bind(serde_json::to_string(&draft.sip_addresses)?)
-        .bind(&draft.xmpp_federation_jid)
-        .bind(&draft.timezone)
-        .bind(created)
-        .bind(created)
-        .bind(draft.invite_pending)
-        .bind(draft.login_enabled)
-        .bind(draft.person_type.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("A person with id {id} exists.")),
-            other => other,
-        })?;
-        Self::write_person_lists(&mut tx, &id_text, &draft).await?;
+        Self::insert_person(&mut tx, id, &draft).await?;
         tx.commit().await?;
         self.get_person(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn import_people(&self, drafts: &[PersonDraft]) -> StoreResult<Vec<ImportOutcome>> {
+        let mut outcomes = Vec::with_capacity(drafts.len());
+        let mut tx = self.pool.begin().await?;
+        for draft in drafts {
+            let existing: Option<String> = match draft.emails.first() {
+                Some(email) => {
+                    sqlx::query_scalar("SELECT person_id FROM person_emails WHERE email_key = ?")
+                        .bind(email_key(email))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => None,
+            };
+            let existing = match (existing, draft.id) {
+                (Some(id), _) => Some(id),
+                (None, Some(id)) => {
+                    sqlx::query_scalar("SELECT id FROM people WHERE id = ?")
+                        .bind(uuid_text(&id))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                (None, None) => None,
+            };
+            if let Some(existing) = existing {
+                outcomes.push(ImportOutcome::Existing(parse_uuid(&existing)?));
+                continue;
+            }
+            // A savepoint per row: a row that breaks a rule is reported and rolled back
+            // alone, the rest of the batch goes on.
+            sqlx::query("SAVEPOINT import_row")
+                .execute(&mut *tx)
+                .await?;
+            let id = draft.id.unwrap_or_else(Uuid::new_v4);
+            match Self::insert_person(&mut tx, id, draft).await {
+                Ok(()) => {
+                    sqlx::query("RELEASE import_row").execute(&mut *tx).await?;
+                    outcomes.push(ImportOutcome::Created(id));
+                }
+                Err(StoreError::Conflict(reason)) | Err(StoreError::Invalid(reason)) => {
+                    sqlx::query("ROLLBACK TO import_row")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("RELEASE import_row").execute(&mut *tx).await?;
+                    outcomes.push(ImportOutcome::Rejected(reason));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn get_person(&self, id: Uuid) -> StoreResult<Option<PersonRecord>> {

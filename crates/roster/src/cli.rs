@@ -46,6 +46,96 @@ pub enum Command {
     /// Manage access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Bulk-load people from CSV (with a header row) or JSON Lines in the Person shape.
+    #[command(
+        after_help = "Examples:\n  roster import people.csv --org Acme\n  roster export > directory.jsonl && roster import directory.jsonl --database-url sqlite://copy.db --create-orgs\n\nCSV columns: email, displayName, firstName, lastName, title, department, manager, avatar,\ntimezone, extension, type, orgId, roles (';'-separated), phone, mobile.\nPeople whose email is already present are left alone, so re-running a file adds no duplicates.\nExit status 1 when any row was rejected (the other rows are imported)."
+    )]
+    Import(ImportArgs),
+    /// Write every person as JSON Lines in the Person shape (what `import` reads).
+    #[command(after_help = "Example:\n  roster export --output directory.jsonl")]
+    Export(ExportArgs),
+    /// Set a person's presence, or their status sharing, for testing clients.
+    #[command(subcommand)]
+    Presence(PresenceCommand),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  roster completions bash > /etc/bash_completion.d/roster")]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The file to read.
+    pub file: std::path::PathBuf,
+    /// The file's format; by default `.csv` files are CSV and everything else JSON Lines.
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormat>,
+    /// Organization (id, UUID or name) for rows without an orgId; needed when there are
+    /// several.
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Stop at the first bad row (rows before it stay imported).
+    #[arg(long)]
+    pub strict: bool,
+    /// Create organizations named by rows' orgId that do not exist yet.
+    #[arg(long)]
+    pub create_orgs: bool,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub batch_size: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Only this organization (id, UUID or name).
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresenceCommand {
+    /// Put a person in a presence state (active, call, DoNotDisturb, inactive, meeting,
+    /// OutOfOffice, pending, presenting, unknown), or `auto` to derive it from activity again.
+    #[command(
+        after_help = "Examples:\n  roster presence set ada@acme.test DoNotDisturb --for 30m\n  roster presence set ada@acme.test auto"
+    )]
+    Set {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The person's email.
+        email: String,
+        /// The state, or `auto`.
+        state: String,
+        /// How long the state lasts; without it, until changed.
+        #[arg(long = "for", value_parser = humantime::parse_duration, value_name = "DURATION")]
+        duration: Option<std::time::Duration>,
+    },
+    /// Turn a person's status sharing on or off (off hides status and lastActivity).
+    #[command(after_help = "Example:\n  roster presence sharing ada@acme.test off")]
+    Sharing {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The person's email.
+        email: String,
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +195,24 @@ pub enum TokenCommand {
         after_help = "Examples:\n  roster token create --email john.andersen@example.com\n  roster token create --email bot@example.com --ttl 12h"
     )]
     Create(TokenCreateArgs),
+    /// List tokens (never the secrets): id, person, label, created, expiry, state.
+    #[command(after_help = "Example:\n  roster token list --email ada@acme.test")]
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only this person's tokens.
+        #[arg(long, value_name = "EMAIL")]
+        email: Option<String>,
+    },
+    /// Revoke a token by its id (from `token list`). A running server rejects it within
+    /// its change-poll interval (200 ms by default).
+    #[command(after_help = "Example:\n  roster token revoke 0b6e2c3a-7f0e-4c55-9d53-8f0c2a1d9e11")]
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The token id.
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -31,3 +31,52 @@ pub async fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
     println!("{token}");
     Ok(())
 }
+
+pub async fn list(url: &str, email: Option<&str>) -> anyhow::Result<()> {
+    let store = super::open_store(url).await?;
+    let person = match email {
+        Some(email) => Some(super::person_by_email(store.as_ref(), email).await?.id),
+        None => None,
+    };
+    let tokens = store.list_tokens(person).await?;
+    let now = now_millis();
+    println!(
+        "{:<36}  {:<36}  {:<8}  {:<24}  {:<24}  LABEL",
+        "ID", "PERSON", "STATE", "CREATED", "EXPIRES"
+    );
+    for token in tokens {
+        let state = if token.revoked_at.is_some() {
+            "revoked"
+        } else if token.expires_at.is_some_and(|at| at <= now) {
+            "expired"
+        } else {
+            "active"
+        };
+        let format = roster_types::time::format_millis;
+        println!(
+            "{:<36}  {:<36}  {:<8}  {:<24}  {:<24}  {}",
+            token.id,
+            token.person_id,
+            state,
+            format(token.created),
+            token
+                .expires_at
+                .map(format)
+                .unwrap_or_else(|| "never".into()),
+            token.label.unwrap_or_default()
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+pub async fn revoke(url: &str, id: uuid::Uuid) -> anyhow::Result<()> {
+    let store = super::open_store(url).await?;
+    let revoked = store.revoke_token(id).await?;
+    store.close().await;
+    if !revoked {
+        bail!("no active token has the id {id}");
+    }
+    eprintln!("revoked token {id}");
+    Ok(())
+}
