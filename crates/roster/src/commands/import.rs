@@ -71,7 +71,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// Everything resolved once and reused for every row.
 struct ImportContext {
-    default_org: Uuid,
+    default_org: Option<Uuid>,
     known_orgs: HashSet<Uuid>,
     create_orgs: bool,
     licenses: HashMap<Uuid, HashSet<String>>,
@@ -111,11 +111,13 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let store = super::open_store(&args.database.database_url).await?;
     let orgs = store.list_orgs().await?;
     let default_org = match &args.org {
-        Some(org) => super::resolve_org(store.as_ref(), org).await?,
-        None if orgs.len() == 1 => orgs[0].id,
-        None if orgs.is_empty() => {
-            bail!("the database has no organization yet: run `roster init` first")
-        }
+        Some(org) => Some(super::resolve_org(store.as_ref(), org).await?),
+        None if orgs.len() == 1 => Some(orgs[0].id),
+        // Every row must then name its organization (an export does).
+        None if orgs.is_empty() && args.create_orgs => None,
+        None if orgs.is_empty() => bail!(
+            "the database has no organization yet: run `roster init` first, or use --create-orgs"
+        ),
         None => bail!("the database has several organizations: choose one with --org"),
     };
     let mut context = ImportContext {
@@ -365,7 +367,9 @@ async fn to_draft(
     };
     let org_id = match &row.org_id {
         Some(raw) => GlobalId::decode_uuid(IdKind::Organization, raw).map_err(|e| e.to_string())?,
-        None => context.default_org,
+        None => context
+            .default_org
+            .ok_or("no orgId, and no organization to put the person in (use --org)")?,
     };
     if !context.known_orgs.contains(&org_id) {
         if !context.create_orgs {
@@ -489,7 +493,7 @@ async fn to_draft(
         phone_numbers: row.phone_numbers,
         extension: row.extension,
         location_id,
-        nick_name: row.nick_name.or_else(|| row.first_name.clone()),
+        nick_name: row.nick_name,
         display_name,
         first_name: row.first_name,
         last_name: row.last_name,
