@@ -1,10 +1,13 @@
 //! One module per subcommand.
 
 mod init;
+mod org;
+mod output;
+mod person;
 mod serve;
 mod token;
 
-use crate::cli::{Command, TokenCommand};
+use crate::cli::{Command, OrgCommand, PersonCommand, TokenCommand};
 use anyhow::Context;
 use roster_store::{Store, StoreOptions};
 use std::sync::Arc;
@@ -14,6 +17,13 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Init(args) => init::run(args).await,
         Command::Token(TokenCommand::Create(args)) => token::create(args).await,
+        Command::Org(OrgCommand::Create(args)) => org::create(args).await,
+        Command::Org(OrgCommand::List(args)) => org::list(args).await,
+        Command::Org(OrgCommand::Manage(args)) => org::manage(args).await,
+        Command::Person(PersonCommand::Add(args)) => person::add(args).await,
+        Command::Person(PersonCommand::List(args)) => person::list(args).await,
+        Command::Person(PersonCommand::Show(args)) => person::show(args).await,
+        Command::Person(PersonCommand::Remove(args)) => person::remove(args).await,
     }
 }
 
