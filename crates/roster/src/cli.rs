@@ -207,17 +207,21 @@ pub enum PersonCommand {
     Remove(PersonRemoveArgs),
 }
 
-/// The roles an admin can give on the command line.
+/// The admin roles that can be given on the command line (`--role full-admin`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RoleArg {
     /// Reads and writes everything in the organization.
-    FullAdmin,
+    #[value(name = "full-admin")]
+    Full,
     /// Reads and writes people in the organization.
-    UserAdmin,
+    #[value(name = "user-admin")]
+    User,
     /// Reads what admins read; writes nothing.
-    ReadonlyAdmin,
+    #[value(name = "readonly-admin")]
+    Readonly,
     /// Manages devices only.
-    DeviceAdmin,
+    #[value(name = "device-admin")]
+    Device,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,18 @@ use roster_store::{OrgRecord, Store};
 use roster_types::id::encode_uuid;
 use roster_types::time::format_millis;
 use roster_types::{GlobalId, IdKind};
-use serde_json::json;
+use serde::Serialize;
+
+/// One line of `roster org list --json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrgJson<'a> {
+    id: String,
+    uuid: String,
+    name: &'a str,
+    created: String,
+    managed_orgs: Vec<String>,
+}
 
 pub async fn create(args: OrgCreateArgs) -> anyhow::Result<()> {
     let store = super::open_store(&args.database.database_url).await?;
@@ -77,17 +88,17 @@ async fn list_in(store: &dyn Store, as_json: bool) -> anyhow::Result<String> {
             .await
             .context("cannot read managed organizations")?;
         if as_json {
-            let line = json!({
-                "id": org_id(org),
-                "uuid": org.id.hyphenated().to_string(),
-                "name": org.display_name,
-                "created": format_millis(org.created),
-                "managedOrgs": managed
+            let line = OrgJson {
+                id: org_id(org),
+                uuid: org.id.hyphenated().to_string(),
+                name: &org.display_name,
+                created: format_millis(org.created),
+                managed_orgs: managed
                     .iter()
                     .map(|id| encode_uuid(IdKind::Organization, id))
-                    .collect::<Vec<_>>(),
-            });
-            out.push_str(&line.to_string());
+                    .collect(),
+            };
+            out.push_str(&serde_json::to_string(&line).context("cannot write JSON")?);
             out.push('\n');
         } else {
             let names: Vec<String> = managed

@@ -8,7 +8,9 @@ use roster_store::{roles, PersonRecord};
 use roster_types::id::{encode, encode_uuid};
 use roster_types::time::format_millis;
 use roster_types::IdKind;
-use serde_json::{json, Map, Value};
+use roster_types::{Address, PersonType, PhoneNumber, PresenceStatus, SipAddress};
+use serde::Serialize;
+use serde_json::Value;
 use std::io::Write;
 
 /// Writes `text` to stdout. `Ok(false)` when the reader has gone away (broken pipe).
@@ -100,10 +102,10 @@ pub fn printable(text: &str) -> String {
 /// The role slug a `--role` value stands for.
 pub fn role_slug(role: RoleArg) -> &'static str {
     match role {
-        RoleArg::FullAdmin => roles::FULL_ADMIN,
-        RoleArg::UserAdmin => roles::USER_ADMIN,
-        RoleArg::ReadonlyAdmin => roles::READONLY_ADMIN,
-        RoleArg::DeviceAdmin => roles::DEVICE_ADMIN,
+        RoleArg::Full => roles::FULL_ADMIN,
+        RoleArg::User => roles::USER_ADMIN,
+        RoleArg::Readonly => roles::READONLY_ADMIN,
+        RoleArg::Device => roles::DEVICE_ADMIN,
     }
 }
 
@@ -138,99 +140,109 @@ pub fn person_row(person: &PersonRecord) -> Vec<String> {
 /// Everything stored about a person as JSON: names and encodings as in the API (camelCase,
 /// Webex ids, millisecond UTC timestamps; unset fields left out), roles by their command-line
 /// names, plus the raw `uuid`.
-pub fn person_json(person: &PersonRecord) -> Value {
-    let mut map = Map::new();
-    let mut put = |key: &str, value: Value| {
-        map.insert(key.to_string(), value);
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonJson<'a> {
+    id: String,
+    uuid: String,
+    emails: &'a [String],
+    phone_numbers: &'a [PhoneNumber],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extension: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location_id: Option<String>,
+    display_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nick_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avatar: Option<&'a str>,
+    org_id: String,
+    roles: Vec<String>,
+    licenses: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manager: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manager_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    addresses: &'a [Address],
+    created: String,
+    last_modified: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timezone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_activity: Option<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    site_urls: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    sip_addresses: &'a [SipAddress],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    xmpp_federation_jid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    presence: Option<PresenceStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    presence_until: Option<String>,
+    status_sharing: bool,
+    invite_pending: bool,
+    login_enabled: bool,
+    #[serde(rename = "type")]
+    person_type: PersonType,
+}
+
+/// One line of JSON for a person (no trailing newline).
+pub fn person_json(person: &PersonRecord) -> String {
+    let view = PersonJson {
+        id: person_id(person),
+        uuid: person.id.hyphenated().to_string(),
+        emails: &person.emails,
+        phone_numbers: &person.phone_numbers,
+        extension: person.extension.as_deref(),
+        location_id: person
+            .location_id
+            .as_ref()
+            .map(|l| encode(IdKind::Location, l)),
+        display_name: &person.display_name,
+        nick_name: person.nick_name.as_deref(),
+        first_name: person.first_name.as_deref(),
+        last_name: person.last_name.as_deref(),
+        avatar: person.avatar.as_deref(),
+        org_id: encode_uuid(IdKind::Organization, &person.org_id),
+        roles: person.roles.iter().map(|r| role_name(r)).collect(),
+        licenses: person
+            .licenses
+            .iter()
+            .map(|l| encode(IdKind::License, l))
+            .collect(),
+        department: person.department.as_deref(),
+        manager: person.manager.as_deref(),
+        manager_id: person
+            .manager_id
+            .as_ref()
+            .map(|m| encode_uuid(IdKind::People, m)),
+        title: person.title.as_deref(),
+        addresses: &person.addresses,
+        created: format_millis(person.created),
+        last_modified: format_millis(person.last_modified),
+        timezone: person.timezone.as_deref(),
+        last_activity: person.last_activity.map(format_millis),
+        site_urls: &person.site_urls,
+        sip_addresses: &person.sip_addresses,
+        xmpp_federation_jid: person.xmpp_federation_jid.as_deref(),
+        presence: person.presence,
+        presence_until: person.presence_until.map(format_millis),
+        status_sharing: person.status_sharing,
+        invite_pending: person.invite_pending,
+        login_enabled: person.login_enabled,
+        person_type: person.person_type,
     };
-    let opt = |value: &Option<String>| value.as_ref().map(|v| json!(v));
-    put("id", json!(person_id(person)));
-    put("uuid", json!(person.id.hyphenated().to_string()));
-    put("emails", json!(person.emails));
-    put("phoneNumbers", json!(person.phone_numbers));
-    let optional = [
-        ("extension", opt(&person.extension)),
-        (
-            "locationId",
-            person
-                .location_id
-                .as_ref()
-                .map(|l| json!(encode(IdKind::Location, l))),
-        ),
-        ("displayName", Some(json!(person.display_name))),
-        ("nickName", opt(&person.nick_name)),
-        ("firstName", opt(&person.first_name)),
-        ("lastName", opt(&person.last_name)),
-        ("avatar", opt(&person.avatar)),
-        (
-            "orgId",
-            Some(json!(encode_uuid(IdKind::Organization, &person.org_id))),
-        ),
-        (
-            "roles",
-            Some(json!(person
-                .roles
-                .iter()
-                .map(|r| role_name(r))
-                .collect::<Vec<_>>())),
-        ),
-        (
-            "licenses",
-            Some(json!(person
-                .licenses
-                .iter()
-                .map(|l| encode(IdKind::License, l))
-                .collect::<Vec<_>>())),
-        ),
-        ("department", opt(&person.department)),
-        ("manager", opt(&person.manager)),
-        (
-            "managerId",
-            person
-                .manager_id
-                .as_ref()
-                .map(|m| json!(encode_uuid(IdKind::People, m))),
-        ),
-        ("title", opt(&person.title)),
-        (
-            "addresses",
-            (!person.addresses.is_empty()).then(|| json!(person.addresses)),
-        ),
-        ("created", Some(json!(format_millis(person.created)))),
-        (
-            "lastModified",
-            Some(json!(format_millis(person.last_modified))),
-        ),
-        ("timezone", opt(&person.timezone)),
-        (
-            "lastActivity",
-            person.last_activity.map(|t| json!(format_millis(t))),
-        ),
-        (
-            "siteUrls",
-            (!person.site_urls.is_empty()).then(|| json!(person.site_urls)),
-        ),
-        (
-            "sipAddresses",
-            (!person.sip_addresses.is_empty()).then(|| json!(person.sip_addresses)),
-        ),
-        ("xmppFederationJid", opt(&person.xmpp_federation_jid)),
-        ("presence", person.presence.map(|p| json!(p))),
-        (
-            "presenceUntil",
-            person.presence_until.map(|t| json!(format_millis(t))),
-        ),
-        ("statusSharing", Some(json!(person.status_sharing))),
-        ("invitePending", Some(json!(person.invite_pending))),
-        ("loginEnabled", Some(json!(person.login_enabled))),
-        ("type", Some(json!(person.person_type.as_str()))),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            put(key, value);
-        }
-    }
-    Value::Object(map)
+    serde_json::to_string(&view).expect("plain data serializes")
 }
 
 /// A card of everything stored about a person, one `field: value` line each.

@@ -166,7 +166,7 @@ async fn list_in(store: &dyn Store, args: &PersonListArgs) -> anyhow::Result<()>
         let text = if args.json {
             let mut out = String::new();
             for person in &page {
-                out.push_str(&person_json(person).to_string());
+                out.push_str(&person_json(person));
                 out.push('\n');
             }
             out
