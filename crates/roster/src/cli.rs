@@ -1,6 +1,6 @@
 //! The command line: every subcommand, its flags and its help.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 
 #[derive(Debug, Parser)]
@@ -63,6 +63,19 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// Manage organizations and which partner organizations manage which customers,
+    /// directly on the database.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  roster org create --name \"Acme\"\n  roster org list\n  roster org manage --partner \"Acme Partners\" --customer \"Acme\""
+    )]
+    Org(OrgCommand),
+    /// Add, list, show and remove people, directly on the database.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  roster person add --email ada@acme.test --display-name \"Ada Lovelace\"\n  roster person list --display-name ada\n  roster person show ada@acme.test\n  roster person remove ada@acme.test"
+    )]
+    Person(PersonCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -228,4 +241,173 @@ pub struct TokenCreateArgs {
     /// A note to recognise the token by in listings.
     #[arg(long, value_name = "TEXT")]
     pub label: Option<String>,
+}
+
+/// How an organization is named on the command line.
+const ORG_HELP: &str = "the Webex organization id, its UUID, or its exact display name";
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints only its Webex id on stdout.
+    #[command(
+        after_help = "Examples:\n  roster org create --name \"Acme\"\n  roster org create --name \"Acme Partners\" --partner-of \"Acme\"\n\nORG may be the Webex organization id, the organization's UUID or its exact display name."
+    )]
+    Create(OrgCreateArgs),
+    /// List organizations: id, name and the organizations each one manages.
+    #[command(after_help = "Examples:\n  roster org list\n  roster org list --json | jq -r .id")]
+    List(OrgListArgs),
+    /// Make a partner organization manage a customer organization (its admins then
+    /// administer the customer's people), or stop it with --remove.
+    #[command(
+        after_help = "Examples:\n  roster org manage --partner \"Acme Partners\" --customer \"Acme\"\n  roster org manage --partner \"Acme Partners\" --customer \"Acme\" --remove\n\nORG may be the Webex organization id, the organization's UUID or its exact display name."
+    )]
+    Manage(OrgManageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgCreateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The organization's display name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Make the new organization a partner of ORG: the new organization manages ORG.
+    #[arg(long, value_name = "ORG", long_help = format!("Make the new organization a partner of ORG: the new organization manages ORG. ORG is {ORG_HELP}."))]
+    pub partner_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgListArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Print one JSON object per line (id, name, created, managedOrgs) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgManageArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The managing (partner) organization.
+    #[arg(long, value_name = "ORG", long_help = format!("The managing (partner) organization: {ORG_HELP}."))]
+    pub partner: String,
+    /// The managed (customer) organization.
+    #[arg(long, value_name = "ORG", long_help = format!("The managed (customer) organization: {ORG_HELP}."))]
+    pub customer: String,
+    /// Stop the partner managing the customer.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Add a person; prints only the new person's Webex id on stdout. Like a person created
+    /// through the API, they start with an invite pending and login enabled.
+    #[command(
+        after_help = "Examples:\n  roster person add --email ada@acme.test --first-name Ada --last-name Lovelace\n  roster person add --email boss@acme.test --role full-admin --role user-admin\n  roster person add --email helper@webex.bot --display-name Helper --bot --org \"Acme\""
+    )]
+    Add(PersonAddArgs),
+    /// List people as a table (id, email, name, type, roles) or as JSON Lines.
+    #[command(
+        after_help = "Examples:\n  roster person list\n  roster person list --org \"Acme\" --display-name ada\n  roster person list --json | jq -r '.emails[0]'"
+    )]
+    List(PersonListArgs),
+    /// Show everything stored about a person.
+    #[command(
+        after_help = "Examples:\n  roster person show ada@acme.test\n  roster person show Y2lzY29zcGFyazovL3VzL1BFT1BMRS9mNWIzNjE4Ny1jOGRkLTQ3MjctOGIyZi1mOWM0NDdmMjkwNDY --json"
+    )]
+    Show(PersonShowArgs),
+    /// Remove a person and their tokens.
+    #[command(
+        after_help = "Examples:\n  roster person remove ada@acme.test\n  roster person remove f5b36187-c8dd-4727-8b2f-f9c447f29046"
+    )]
+    Remove(PersonRemoveArgs),
+}
+
+/// The admin roles that can be given on the command line (`--role full-admin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Reads and writes everything in the organization.
+    #[value(name = "full-admin")]
+    Full,
+    /// Reads and writes people in the organization.
+    #[value(name = "user-admin")]
+    User,
+    /// Reads what admins read; writes nothing.
+    #[value(name = "readonly-admin")]
+    Readonly,
+    /// Manages devices only.
+    #[value(name = "device-admin")]
+    Device,
+}
+
+#[derive(Debug, Args)]
+pub struct PersonAddArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The person's email address (unique, compared case-insensitively).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Display name; by default the first and last names, or else the email address.
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+    /// First name.
+    #[arg(long, value_name = "NAME")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[arg(long, value_name = "NAME")]
+    pub last_name: Option<String>,
+    /// The organization; needed only when the database has several.
+    #[arg(long, value_name = "ORG", long_help = format!("The organization: {ORG_HELP}. Needed only when the database has several."))]
+    pub org: Option<String>,
+    /// A role to give (repeat for several).
+    #[arg(long = "role", value_enum, value_name = "ROLE")]
+    pub roles: Vec<RoleArg>,
+    /// Job title.
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+    /// Create a bot rather than a person.
+    #[arg(long)]
+    pub bot: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PersonListArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Only people of this organization (default: every organization).
+    #[arg(long, value_name = "ORG", long_help = format!("Only people of this organization: {ORG_HELP}. By default people of every organization are listed."))]
+    pub org: Option<String>,
+    /// Only people whose display name starts with PREFIX (case-insensitive); the list is
+    /// then ordered by name.
+    #[arg(long, value_name = "PREFIX")]
+    pub display_name: Option<String>,
+    /// Print one JSON object per person and line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// How many people are read from the database at a time.
+    #[arg(long, hide = true, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub page_size: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct PersonShowArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The person's Webex id, UUID or email address.
+    #[arg(value_name = "ID|EMAIL")]
+    pub person: String,
+    /// Print a JSON object instead of a card.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PersonRemoveArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The person's Webex id, UUID or email address.
+    #[arg(value_name = "ID|EMAIL")]
+    pub person: String,
 }

@@ -10,7 +10,7 @@ use std::io::Write;
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let store = super::open_store(&args.database.database_url).await?;
     let org_ids = match &args.org {
-        Some(org) => vec![super::resolve_org(store.as_ref(), org).await?],
+        Some(org) => vec![super::org::resolve_org(store.as_ref(), org).await?.id],
         None => store.list_orgs().await?.into_iter().map(|o| o.id).collect(),
     };
     let mut out: Box<dyn Write> = match &args.output {

@@ -111,7 +111,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let store = super::open_store(&args.database.database_url).await?;
     let orgs = store.list_orgs().await?;
     let default_org = match &args.org {
-        Some(org) => Some(super::resolve_org(store.as_ref(), org).await?),
+        Some(org) => Some(super::org::resolve_org(store.as_ref(), org).await?.id),
         None if orgs.len() == 1 => Some(orgs[0].id),
         // Every row must then name its organization (an export does).
         None if orgs.is_empty() && args.create_orgs => None,

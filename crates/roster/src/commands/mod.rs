@@ -3,11 +3,14 @@
 mod export;
 mod import;
 mod init;
+mod org;
+mod output;
+mod person;
 mod presence;
 mod serve;
 mod token;
 
-use crate::cli::{Command, PresenceCommand, TokenCommand};
+use crate::cli::{Command, OrgCommand, PersonCommand, PresenceCommand, TokenCommand};
 use anyhow::Context;
 use roster_store::{Store, StoreOptions};
 use std::sync::Arc;
@@ -42,38 +45,14 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut command, "roster", &mut std::io::stdout());
             Ok(())
         }
+        Command::Org(OrgCommand::Create(args)) => org::create(args).await,
+        Command::Org(OrgCommand::List(args)) => org::list(args).await,
+        Command::Org(OrgCommand::Manage(args)) => org::manage(args).await,
+        Command::Person(PersonCommand::Add(args)) => person::add(args).await,
+        Command::Person(PersonCommand::List(args)) => person::list(args).await,
+        Command::Person(PersonCommand::Show(args)) => person::show(args).await,
+        Command::Person(PersonCommand::Remove(args)) => person::remove(args).await,
     }
-}
-
-/// An organization named by its Webex id, its UUID or its exact display name.
-pub async fn resolve_org(store: &dyn Store, text: &str) -> anyhow::Result<uuid::Uuid> {
-    if let Ok(id) = roster_types::GlobalId::decode_uuid(roster_types::IdKind::Organization, text) {
-        if store.get_org(id).await?.is_some() {
-            return Ok(id);
-        }
-    }
-    let matches: Vec<_> = store
-        .list_orgs()
-        .await?
-        .into_iter()
-        .filter(|o| o.display_name == text)
-        .collect();
-    match matches.as_slice() {
-        [org] => Ok(org.id),
-        [] => anyhow::bail!("no organization is called or has the id '{text}'"),
-        _ => anyhow::bail!("several organizations are called '{text}'; use its id"),
-    }
-}
-
-/// A person named by email, or a clear error.
-pub async fn person_by_email(
-    store: &dyn Store,
-    email: &str,
-) -> anyhow::Result<roster_store::PersonRecord> {
-    store
-        .find_person_by_email(email)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no person has the email '{email}'"))
 }
 
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {

@@ -25,7 +25,7 @@ pub async fn set(
         }
     };
     let store = super::open_store(url).await?;
-    let person = super::person_by_email(store.as_ref(), email).await?;
+    let person = super::person::resolve_person(store.as_ref(), email).await?;
     store.set_presence(person.id, setting).await?;
     store.close().await;
     Ok(())
@@ -33,7 +33,7 @@ pub async fn set(
 
 pub async fn sharing(url: &str, email: &str, enabled: bool) -> anyhow::Result<()> {
     let store = super::open_store(url).await?;
-    let person = super::person_by_email(store.as_ref(), email).await?;
+    let person = super::person::resolve_person(store.as_ref(), email).await?;
     store.set_status_sharing(person.id, enabled).await?;
     store.close().await;
     Ok(())

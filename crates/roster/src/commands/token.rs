@@ -35,7 +35,11 @@ pub async fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
 pub async fn list(url: &str, email: Option<&str>) -> anyhow::Result<()> {
     let store = super::open_store(url).await?;
     let person = match email {
-        Some(email) => Some(super::person_by_email(store.as_ref(), email).await?.id),
+        Some(email) => Some(
+            super::person::resolve_person(store.as_ref(), email)
+                .await?
+                .id,
+        ),
         None => None,
     };
     let tokens = store.list_tokens(person).await?;
