@@ -117,6 +117,9 @@ pub struct PoolStats {
 pub struct StoreOptions {
     pub max_connections: u32,
     pub acquire_timeout: std::time::Duration,
+    /// Page cache per connection (SQLite), in KiB. Small for the server, whose hot path
+    /// does not read the disk; large for bulk imports.
+    pub cache_kib: u32,
 }
 
 impl Default for StoreOptions {
@@ -124,6 +127,7 @@ impl Default for StoreOptions {
         StoreOptions {
             max_connections: 8,
             acquire_timeout: std::time::Duration::from_secs(5),
+            cache_kib: 2048,
         }
     }
 }

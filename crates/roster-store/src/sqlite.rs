@@ -41,7 +41,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Statement journals (savepoints) and sorts stay in memory instead of temp files.
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", format!("-{}", options.cache_kib.max(2048)));
         let filename = connect.get_filename().to_path_buf();
         restrict_permissions(&filename)?;
         let pool = SqlitePoolOptions::new()
@@ -63,6 +66,228 @@ impl SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| person_from_row(&r)).transpose()
+    }
+
+    /// The fast path of a bulk import: the batch in one transaction, with multi-row
+    /// statements (a statement per row costs a thread hand-off in sqlx's SQLite driver).
+    async fn import_batch_fast(&self, drafts: &[PersonDraft]) -> StoreResult<Vec<ImportOutcome>> {
+        let mut tx = self.pool.begin().await?;
+        // Who is already here, by first email and by id.
+        let mut taken: std::collections::HashMap<String, Uuid> = std::collections::HashMap::new();
+        let keys: Vec<String> = drafts
+            .iter()
+            .filter_map(|d| d.emails.first().map(|e| email_key(e)))
+            .collect();
+        for chunk in keys.chunks(500) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "SELECT email_key, person_id FROM person_emails WHERE email_key IN (",
+            );
+            let mut list = sql.separated(", ");
+            for key in chunk {
+                list.push_bind(key.clone());
+            }
+            sql.push(")");
+            for row in sql.build().fetch_all(&mut *tx).await? {
+                taken.insert(
+                    row.try_get("email_key")?,
+                    parse_uuid(row.try_get("person_id")?)?,
+                );
+            }
+        }
+        let wanted_ids: Vec<String> = drafts
+            .iter()
+            .filter_map(|d| d.id.as_ref().map(uuid_text))
+            .collect();
+        let mut taken_ids = std::collections::HashSet::new();
+        for chunk in wanted_ids.chunks(500) {
+            let mut sql = QueryBuilder::<Sqlite>::new("SELECT id FROM people WHERE id IN (");
+            let mut list = sql.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            sql.push(")");
+            for row in sql.build().fetch_all(&mut *tx).await? {
+                taken_ids.insert(parse_uuid(row.try_get("id")?)?);
+            }
+        }
+
+        let mut outcomes = Vec::with_capacity(drafts.len());
+        let mut fresh: Vec<(Uuid, &PersonDraft)> = Vec::new();
+        for draft in drafts {
+            let key = draft.emails.first().map(|e| email_key(e));
+            if let Some(id) = key.as_ref().and_then(|k| taken.get(k)) {
+                outcomes.push(ImportOutcome::Existing(*id));
+                continue;
+            }
+            if let Some(id) = draft.id.filter(|id| taken_ids.contains(id)) {
+                outcomes.push(ImportOutcome::Existing(id));
+                continue;
+            }
+            let id = draft.id.unwrap_or_else(new_person_id);
+            if let Some(key) = key {
+                // A later row with the same email finds this one, as a re-run would.
+                taken.insert(key, id);
+            }
+            taken_ids.insert(id);
+            outcomes.push(ImportOutcome::Created(id));
+            fresh.push((id, draft));
+        }
+
+        /// The JSON-encoded lists of one person row.
+        struct Lists {
+            phone_numbers: String,
+            licenses: String,
+            addresses: String,
+            site_urls: String,
+            sip_addresses: String,
+        }
+        let lists = fresh
+            .iter()
+            .map(|(_, d)| {
+                Ok(Lists {
+                    phone_numbers: serde_json::to_string(&d.phone_numbers)?,
+                    licenses: serde_json::to_string(&d.licenses)?,
+                    addresses: serde_json::to_string(&d.addresses)?,
+                    site_urls: serde_json::to_string(&d.site_urls)?,
+                    sip_addresses: serde_json::to_string(&d.sip_addresses)?,
+                })
+            })
+            .collect::<StoreResult<Vec<Lists>>>()?;
+        let rows: Vec<(&(Uuid, &PersonDraft), Lists)> = fresh.iter().zip(lists).collect();
+        for chunk in rows.chunks(400) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO people (id, org_id, display_name, display_name_key, nick_name, \
+                 first_name, last_name, avatar, phone_numbers, extension, location_id, licenses, \
+                 department, manager, manager_id, title, addresses, site_urls, sip_addresses, \
+                 xmpp_federation_jid, timezone, created, last_modified, invite_pending, \
+                 login_enabled, person_type) ",
+            );
+            sql.push_values(chunk, |mut row, ((id, d), lists)| {
+                let created = d.created.unwrap_or_else(now_millis);
+                row.push_bind(uuid_text(id))
+                    .push_bind(uuid_text(&d.org_id))
+                    .push_bind(d.display_name.clone())
+                    .push_bind(display_name_key(&d.display_name))
+                    .push_bind(d.nick_name.clone())
+                    .push_bind(d.first_name.clone())
+                    .push_bind(d.last_name.clone())
+                    .push_bind(d.avatar.clone())
+                    .push_bind(lists.phone_numbers.clone())
+                    .push_bind(d.extension.clone())
+                    .push_bind(d.location_id.clone())
+                    .push_bind(lists.licenses.clone())
+                    .push_bind(d.department.clone())
+                    .push_bind(d.manager.clone())
+                    .push_bind(d.manager_id.as_ref().map(uuid_text))
+                    .push_bind(d.title.clone())
+                    .push_bind(lists.addresses.clone())
+                    .push_bind(lists.site_urls.clone())
+                    .push_bind(lists.sip_addresses.clone())
+                    .push_bind(d.xmpp_federation_jid.clone())
+                    .push_bind(d.timezone.clone())
+                    .push_bind(created)
+                    .push_bind(created)
+                    .push_bind(d.invite_pending)
+                    .push_bind(d.login_enabled)
+                    .push_bind(d.person_type.as_str());
+            });
+            sql.build().execute(&mut *tx).await?;
+        }
+        let emails: Vec<(String, String, i64, String)> = fresh
+            .iter()
+            .flat_map(|(id, d)| {
+                d.emails.iter().enumerate().map(move |(position, email)| {
+                    (
+                        email_key(email),
+                        uuid_text(id),
+                        position as i64,
+                        email.trim().to_string(),
+                    )
+                })
+            })
+            .collect();
+        for chunk in emails.chunks(2000) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO person_emails (email_key, person_id, position, email) ",
+            );
+            sql.push_values(chunk, |mut row, (key, id, position, email)| {
+                row.push_bind(key.clone())
+                    .push_bind(id.clone())
+                    .push_bind(*position)
+                    .push_bind(email.clone());
+            });
+            sql.build().execute(&mut *tx).await?;
+        }
+        let roles: Vec<(String, String)> = fresh
+            .iter()
+            .flat_map(|(id, d)| d.roles.iter().map(move |r| (uuid_text(id), r.clone())))
+            .collect();
+        for chunk in roles.chunks(2000) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "INSERT OR IGNORE INTO person_roles (person_id, role_id) ",
+            );
+            sql.push_values(chunk, |mut row, (id, role)| {
+                row.push_bind(id.clone()).push_bind(role.clone());
+            });
+            sql.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// The careful path of a bulk import: each row alone in a savepoint, so a row that
+    /// breaks a rule is rejected without its neighbours.
+    async fn import_batch_row_by_row(
+        &self,
+        drafts: &[PersonDraft],
+    ) -> StoreResult<Vec<ImportOutcome>> {
+        let mut outcomes = Vec::with_capacity(drafts.len());
+        let mut tx = self.pool.begin().await?;
+        for draft in drafts {
+            let existing: Option<String> = match draft.emails.first() {
+                Some(email) => {
+                    sqlx::query_scalar("SELECT person_id FROM person_emails WHERE email_key = ?")
+                        .bind(email_key(email))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => None,
+            };
+            let existing = match (existing, draft.id) {
+                (Some(id), _) => Some(id),
+                (None, Some(id)) => {
+                    sqlx::query_scalar("SELECT id FROM people WHERE id = ?")
+                        .bind(uuid_text(&id))
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                (None, None) => None,
+            };
+            if let Some(existing) = existing {
+                outcomes.push(ImportOutcome::Existing(parse_uuid(&existing)?));
+                continue;
+            }
+            let id = draft.id.unwrap_or_else(new_person_id);
+            sqlx::query("SAVEPOINT import_row")
+                .execute(&mut *tx)
+                .await?;
+            match Self::insert_person(&mut tx, id, draft).await {
+                Ok(()) => {
+                    sqlx::query("RELEASE import_row").execute(&mut *tx).await?;
+                    outcomes.push(ImportOutcome::Created(id));
+                }
+                Err(StoreError::Conflict(reason)) | Err(StoreError::Invalid(reason)) => {
+                    sqlx::query("ROLLBACK TO import_row")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("RELEASE import_row").execute(&mut *tx).await?;
+                    outcomes.push(ImportOutcome::Rejected(reason));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     /// Inserts a new person with its emails and roles inside `tx`.
@@ -204,6 +429,12 @@ fn restrict_permissions(path: &std::path::Path) -> StoreResult<()> {
         }
     }
     Ok(())
+}
+
+/// New people get time-ordered (version 7) UUIDs, so the id index grows at its end instead
+/// of at random places: much faster bulk imports, same wire format.
+pub(crate) fn new_person_id() -> Uuid {
+    Uuid::now_v7()
 }
 
 fn uuid_text(id: &Uuid) -> String {
@@ -462,7 +693,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_person(&self, draft: PersonDraft) -> StoreResult<PersonRecord> {
-        let id = draft.id.unwrap_or_else(Uuid::new_v4);
+        let id = draft.id.unwrap_or_else(new_person_id);
         let mut tx = self.pool.begin().await?;
         Self::insert_person(&mut tx, id, &draft).await?;
         tx.commit().await?;
@@ -470,55 +701,15 @@ impl Store for SqliteStore {
     }
 
     async fn import_people(&self, drafts: &[PersonDraft]) -> StoreResult<Vec<ImportOutcome>> {
-        let mut outcomes = Vec::with_capacity(drafts.len());
-        let mut tx = self.pool.begin().await?;
-        for draft in drafts {
-            let existing: Option<String> = match draft.emails.first() {
-                Some(email) => {
-                    sqlx::query_scalar("SELECT person_id FROM person_emails WHERE email_key = ?")
-                        .bind(email_key(email))
-                        .fetch_optional(&mut *tx)
-                        .await?
-                }
-                None => None,
-            };
-            let existing = match (existing, draft.id) {
-                (Some(id), _) => Some(id),
-                (None, Some(id)) => {
-                    sqlx::query_scalar("SELECT id FROM people WHERE id = ?")
-                        .bind(uuid_text(&id))
-                        .fetch_optional(&mut *tx)
-                        .await?
-                }
-                (None, None) => None,
-            };
-            if let Some(existing) = existing {
-                outcomes.push(ImportOutcome::Existing(parse_uuid(&existing)?));
-                continue;
+        // Fast path: the whole batch in one transaction. Rows are checked for taken emails
+        // and ids first, so a rule broken at insert time is rare; when it happens the batch
+        // is rolled back and written again row by row, each row alone in a savepoint.
+        match self.import_batch_fast(drafts).await {
+            Err(StoreError::Conflict(_)) | Err(StoreError::Invalid(_)) => {
+                self.import_batch_row_by_row(drafts).await
             }
-            // A savepoint per row: a row that breaks a rule is reported and rolled back
-            // alone, the rest of the batch goes on.
-            sqlx::query("SAVEPOINT import_row")
-                .execute(&mut *tx)
-                .await?;
-            let id = draft.id.unwrap_or_else(Uuid::new_v4);
-            match Self::insert_person(&mut tx, id, draft).await {
-                Ok(()) => {
-                    sqlx::query("RELEASE import_row").execute(&mut *tx).await?;
-                    outcomes.push(ImportOutcome::Created(id));
-                }
-                Err(StoreError::Conflict(reason)) | Err(StoreError::Invalid(reason)) => {
-                    sqlx::query("ROLLBACK TO import_row")
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("RELEASE import_row").execute(&mut *tx).await?;
-                    outcomes.push(ImportOutcome::Rejected(reason));
-                }
-                Err(other) => return Err(other),
-            }
+            other => other,
         }
-        tx.commit().await?;
-        Ok(outcomes)
     }
 
     async fn get_person(&self, id: Uuid) -> StoreResult<Option<PersonRecord>> {

@@ -108,7 +108,13 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         },
     );
 
-    let store = super::open_store(&args.database.database_url).await?;
+    // A large page cache keeps the indexes of a big directory in memory while it grows.
+    let options = roster_store::StoreOptions {
+        max_connections: 2,
+        cache_kib: 128 * 1024,
+        ..roster_store::StoreOptions::default()
+    };
+    let store = super::open_store_with(&args.database.database_url, &options).await?;
     let orgs = store.list_orgs().await?;
     let default_org = match &args.org {
         Some(org) => Some(super::org::resolve_org(store.as_ref(), org).await?.id),

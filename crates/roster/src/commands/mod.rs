@@ -56,7 +56,11 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    roster_store::open(url, &StoreOptions::default())
+    open_store_with(url, &StoreOptions::default()).await
+}
+
+pub async fn open_store_with(url: &str, options: &StoreOptions) -> anyhow::Result<Arc<dyn Store>> {
+    roster_store::open(url, options)
         .await
         .with_context(|| format!("cannot open the database {}", roster_store::redact_url(url)))
 }
