@@ -225,3 +225,39 @@ fn completions_are_printed_for_bash() {
     assert!(output.status.success());
     assert!(text(&output.stdout).contains("_roster"));
 }
+
+#[test]
+fn a_row_that_collides_inside_the_database_is_rejected_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.db");
+    init(&db);
+    let jsonl = dir.path().join("people.jsonl");
+    // The second row's second email belongs to the admin: only the database notices, so
+    // the batch falls back to row-by-row writes and rejects that row alone.
+    std::fs::write(
+        &jsonl,
+        "{\"emails\":[\"one@acme.test\"],\"displayName\":\"One\"}\n\
+         {\"emails\":[\"two@acme.test\",\"ADMIN@acme.test\"],\"displayName\":\"Two\"}\n\
+         {\"emails\":[\"three@acme.test\"],\"displayName\":\"Three\"}\n",
+    )
+    .unwrap();
+    let out = roster(&db, &["import", jsonl.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 2: The email 'ADMIN@acme.test' is already in use."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("imported 2 new, 0 already present, 1 rejected"),
+        "{stderr}"
+    );
+    let names: Vec<String> = export_lines(&db)
+        .iter()
+        .map(|p| p["displayName"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Administrator", "One", "Three"],
+        "nothing of row 2 was written"
+    );
+}
