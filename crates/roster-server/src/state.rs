@@ -9,8 +9,12 @@ use roster_store::{PersonRecord, Store, TokenRecord};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// A cheap handle (one reference count) on the state; axum clones it for every extractor
+/// of every request, so it must not clone the caches themselves.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+pub struct SharedState {
     pub store: Arc<dyn Store>,
     pub caches: Caches,
     pub activity: Arc<ActivityTracker>,
@@ -18,15 +22,23 @@ pub struct AppState {
     pub rate_limits: RateLimits,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
-        AppState {
+        AppState(Arc::new(SharedState {
             caches: Caches::new(config.cache_capacity),
             store,
             activity: Arc::new(ActivityTracker::default()),
             rate_limits: RateLimits::new(config.rate_limit_per_minute),
             config: Arc::new(config),
-        }
+        }))
     }
 
     /// A person, from the cache when warm.

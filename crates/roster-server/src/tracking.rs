@@ -29,8 +29,23 @@ fn usable_client_id(value: &HeaderValue) -> Option<String> {
     ok.then(|| text.to_string())
 }
 
+/// `ROSTER_<uuid>`: a random per-process half and a counter. Tracking ids must be unique,
+/// not unguessable, and this costs no system call per request.
 pub fn new_tracking_id() -> String {
-    format!("ROSTER_{}", uuid::Uuid::new_v4().hyphenated())
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static PROCESS: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let process = *PROCESS.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let id = uuid::Uuid::from_u64_pair(process, count);
+    let mut out = String::with_capacity(43);
+    out.push_str("ROSTER_");
+    out.push_str(
+        id.hyphenated()
+            .encode_lower(&mut uuid::Uuid::encode_buffer()),
+    );
+    out
 }
 
 pub async fn track(mut request: Request, next: Next) -> Response {
