@@ -54,6 +54,7 @@ pub trait Store: Send + Sync + 'static {
         total_units: i64,
     ) -> StoreResult<LicenseRecord>;
     async fn list_licenses(&self, org: Uuid) -> StoreResult<Vec<LicenseRecord>>;
+    async fn list_locations(&self, org: Uuid) -> StoreResult<Vec<LocationRecord>>;
     async fn role_exists(&self, role: &str) -> StoreResult<bool>;
 
     /// Creates a person. A taken email (compared case-insensitively) is a
@@ -90,6 +91,13 @@ pub trait Store: Send + Sync + 'static {
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     async fn list_tokens(&self, person: Option<Uuid>) -> StoreResult<Vec<TokenRecord>>;
     async fn revoke_token(&self, id: Uuid) -> StoreResult<bool>;
+
+    /// Every token with its stored hash, for copying a deployment (`migrate-store`).
+    async fn export_tokens(&self) -> StoreResult<Vec<(TokenRecord, String)>>;
+    /// Writes whole records as they are (ids, timestamps, activity, presence) in one
+    /// transaction, for copying a deployment; existing ids are left alone.
+    async fn restore_people(&self, people: &[PersonRecord]) -> StoreResult<u64>;
+    async fn restore_tokens(&self, tokens: &[(TokenRecord, String)]) -> StoreResult<u64>;
 
     /// Changes that invalidate caches, after `since` (0 for all), oldest first.
     async fn changes_since(&self, since: i64, limit: i64) -> StoreResult<Vec<ChangeRecord>>;

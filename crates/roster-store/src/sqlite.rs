@@ -684,6 +684,22 @@ impl Store for SqliteStore {
         rows.iter().map(license_from_row).collect()
     }
 
+    async fn list_locations(&self, org: Uuid) -> StoreResult<Vec<LocationRecord>> {
+        let rows = sqlx::query("SELECT * FROM locations WHERE org_id = ? ORDER BY name, id")
+            .bind(uuid_text(&org))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LocationRecord {
+                    id: r.try_get("id")?,
+                    org_id: parse_uuid(r.try_get("org_id")?)?,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect()
+    }
+
     async fn role_exists(&self, role: &str) -> StoreResult<bool> {
         let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM roles WHERE id = ?) AS present")
             .bind(role)
@@ -1001,6 +1017,96 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(hash.is_some())
+    }
+
+    async fn export_tokens(&self) -> StoreResult<Vec<(TokenRecord, String)>> {
+        let rows = sqlx::query("SELECT * FROM tokens ORDER BY created, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((token_from_row(r)?, r.try_get("token_hash")?)))
+            .collect()
+    }
+
+    async fn restore_people(&self, people: &[PersonRecord]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut written = 0;
+        for p in people {
+            let exists: Option<String> = sqlx::query_scalar("SELECT id FROM people WHERE id = ?")
+                .bind(uuid_text(&p.id))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_some() {
+                continue;
+            }
+            let draft = PersonDraft {
+                id: Some(p.id),
+                org_id: p.org_id,
+                emails: p.emails.clone(),
+                phone_numbers: p.phone_numbers.clone(),
+                extension: p.extension.clone(),
+                location_id: p.location_id.clone(),
+                display_name: p.display_name.clone(),
+                nick_name: p.nick_name.clone(),
+                first_name: p.first_name.clone(),
+                last_name: p.last_name.clone(),
+                avatar: p.avatar.clone(),
+                roles: p.roles.clone(),
+                licenses: p.licenses.clone(),
+                department: p.department.clone(),
+                manager: p.manager.clone(),
+                manager_id: p.manager_id,
+                title: p.title.clone(),
+                addresses: p.addresses.clone(),
+                site_urls: p.site_urls.clone(),
+                sip_addresses: p.sip_addresses.clone(),
+                xmpp_federation_jid: p.xmpp_federation_jid.clone(),
+                timezone: p.timezone.clone(),
+                invite_pending: p.invite_pending,
+                login_enabled: p.login_enabled,
+                person_type: p.person_type,
+                created: Some(p.created),
+            };
+            Self::insert_person(&mut tx, p.id, &draft).await?;
+            sqlx::query(
+                "UPDATE people SET last_modified = ?, last_activity = ?, presence = ?, \
+                 presence_until = ?, status_sharing = ? WHERE id = ?",
+            )
+            .bind(p.last_modified)
+            .bind(p.last_activity)
+            .bind(p.presence.map(|s| s.as_str()))
+            .bind(p.presence_until)
+            .bind(p.status_sharing)
+            .bind(uuid_text(&p.id))
+            .execute(&mut *tx)
+            .await?;
+            written += 1;
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn restore_tokens(&self, tokens: &[(TokenRecord, String)]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut written = 0;
+        for (t, hash) in tokens {
+            let done = sqlx::query(
+                "INSERT OR IGNORE INTO tokens (id, person_id, token_hash, label, created, \
+                 expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(uuid_text(&t.id))
+            .bind(uuid_text(&t.person_id))
+            .bind(hash)
+            .bind(&t.label)
+            .bind(t.created)
+            .bind(t.expires_at)
+            .bind(t.revoked_at)
+            .execute(&mut *tx)
+            .await?;
+            written += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(written)
     }
 
     async fn changes_since(&self, since: i64, limit: i64) -> StoreResult<Vec<ChangeRecord>> {

@@ -57,6 +57,12 @@ pub enum Command {
     /// Set a person's presence, or their status sharing, for testing clients.
     #[command(subcommand)]
     Presence(PresenceCommand),
+    /// Copy a whole deployment (organizations, people, tokens) into an empty database of
+    /// either backend, with a progress bar and a count check at the end.
+    #[command(
+        after_help = "Example:\n  roster migrate-store --from sqlite://roster.db --to postgres://roster@db.internal/roster"
+    )]
+    MigrateStore(MigrateArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  roster completions bash > /etc/bash_completion.d/roster")]
     Completions {
@@ -76,6 +82,16 @@ pub enum Command {
         after_help = "Examples:\n  roster person add --email ada@acme.test --display-name \"Ada Lovelace\"\n  roster person list --display-name ada\n  roster person show ada@acme.test\n  roster person remove ada@acme.test"
     )]
     Person(PersonCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The database to copy from.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The empty database to copy into (created and migrated if needed).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -261,3 +261,77 @@ fn a_row_that_collides_inside_the_database_is_rejected_alone() {
         "nothing of row 2 was written"
     );
 }
+
+/// The database URL of the copy in `migrate-store` tests: PostgreSQL when a test server is
+/// given (a fresh database, dropped afterwards), otherwise another SQLite file.
+fn migration_target(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("target.db").display())
+}
+
+#[test]
+fn migrate_store_copies_a_whole_deployment_and_checks_the_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.db");
+    let admin_token = init(&source);
+    let jsonl = dir.path().join("people.jsonl");
+    let lines: String = (0..120)
+        .map(|i| format!("{{\"emails\":[\"m{i}@acme.test\"],\"displayName\":\"Migrant {i}\"}}\n"))
+        .collect();
+    std::fs::write(&jsonl, lines).unwrap();
+    assert!(roster(&source, &["import", jsonl.to_str().unwrap()])
+        .status
+        .success());
+    assert!(
+        roster(&source, &["presence", "set", "m7@acme.test", "meeting"])
+            .status
+            .success()
+    );
+    assert!(roster(
+        &source,
+        &["org", "create", "--name", "Partner", "--partner-of", "Acme"]
+    )
+    .status
+    .success());
+
+    let target = migration_target(dir.path());
+    let source_url = format!("sqlite://{}", source.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["migrate-store", "--from", &source_url, "--to", &target])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("people: 121 in the source, 121 in the target"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tokens: 1 in the source, 1 in the target"),
+        "{stderr}"
+    );
+
+    let export = |url: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["export", "--database-url", url])
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        text(&out.stdout)
+    };
+    assert_eq!(export(&source_url), export(&target));
+    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["org", "list", "--json", "--database-url", &target])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("Partner"));
+
+    // Into a non-empty database: refused, nothing changed.
+    let again = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["migrate-store", "--from", &source_url, "--to", &target])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already has organizations"));
+    assert!(!admin_token.is_empty());
+}

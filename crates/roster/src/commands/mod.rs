@@ -3,6 +3,7 @@
 mod export;
 mod import;
 mod init;
+mod migrate;
 mod org;
 mod output;
 mod person;
@@ -27,6 +28,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             token::revoke(&database.database_url, id).await
         }
         Command::Import(args) => import::run(args).await,
+        Command::MigrateStore(args) => migrate::run(args).await,
         Command::Export(args) => export::run(args).await,
         Command::Presence(PresenceCommand::Set {
             database,
