@@ -196,6 +196,20 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes (413 beyond).
     #[arg(long, env = "ROSTER_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_name = "BYTES")]
     pub max_body_bytes: usize,
+    /// How long start-up waits for an unreachable database, retrying, before giving up.
+    #[arg(long, env = "ROSTER_DB_WAIT", default_value = "30s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub db_wait: std::time::Duration,
+    /// Database connections in the pool.
+    #[arg(
+        long,
+        env = "ROSTER_DB_POOL_SIZE",
+        default_value_t = 8,
+        value_name = "N"
+    )]
+    pub db_pool_size: u32,
+    /// How long a request waits for a free database connection before a 503.
+    #[arg(long, env = "ROSTER_DB_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub db_acquire_timeout: std::time::Duration,
     /// How long one request may take (408 beyond).
     #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub request_timeout: std::time::Duration,

@@ -4,7 +4,7 @@ use roster_server::{Application, ServerConfig};
 use roster_store::seed;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let store = super::open_store(&args.database.database_url).await?;
+    let store = open_with_retries(&args).await?;
     tracing::info!(
         database = %roster_store::redact_url(&args.database.database_url),
         backend = store.backend(),
@@ -86,4 +86,42 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Opens the database, waiting (bounded by `--db-wait`) while it is not reachable yet, as
+/// when a fleet and its database start together.
+async fn open_with_retries(
+    args: &ServeArgs,
+) -> anyhow::Result<std::sync::Arc<dyn roster_store::Store>> {
+    let options = roster_store::StoreOptions {
+        max_connections: args.db_pool_size.max(1),
+        acquire_timeout: args.db_acquire_timeout,
+        ..roster_store::StoreOptions::default()
+    };
+    let url = &args.database.database_url;
+    let deadline = std::time::Instant::now() + args.db_wait;
+    let mut attempt = 1u32;
+    loop {
+        match roster_store::open(url, &options).await {
+            Ok(store) => return Ok(store),
+            Err(roster_store::StoreError::Unavailable(detail))
+                if std::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(
+                    attempt,
+                    database = %roster_store::redact_url(url),
+                    %detail,
+                    "database not reachable yet; retrying in 1 s"
+                );
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(error) => {
+                return Err(anyhow::Error::new(error).context(format!(
+                    "cannot open the database {}",
+                    roster_store::redact_url(url)
+                )))
+            }
+        }
+    }
 }
