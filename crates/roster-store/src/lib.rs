@@ -5,12 +5,16 @@
 //! database URL ([`open`]); each backend owns its schema and migrations, run on open.
 
 mod error;
+mod postgres;
 mod records;
 pub mod seed;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
 
@@ -145,10 +149,7 @@ pub async fn open(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Stor
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url, options).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Err(StoreError::Invalid(
-            "PostgreSQL support is not built into this version of Roster yet; use a sqlite: URL"
-                .into(),
-        ))
+        Ok(Arc::new(PgStore::open(url, options).await?))
     } else {
         Err(StoreError::Invalid(format!(
             "unsupported database URL '{}': expected sqlite:PATH or postgres://...",

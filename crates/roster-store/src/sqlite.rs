@@ -19,6 +19,9 @@ use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Write transactions start with `BEGIN IMMEDIATE`: they take the write lock at once and
+/// wait for it (busy timeout), instead of failing when a read turns into a write while
+/// another connection writes.
 pub struct SqliteStore {
     pool: SqlitePool,
 }
@@ -71,7 +74,7 @@ impl SqliteStore {
     /// The fast path of a bulk import: the batch in one transaction, with multi-row
     /// statements (a statement per row costs a thread hand-off in sqlx's SQLite driver).
     async fn import_batch_fast(&self, drafts: &[PersonDraft]) -> StoreResult<Vec<ImportOutcome>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // Who is already here, by first email and by id.
         let mut taken: std::collections::HashMap<String, Uuid> = std::collections::HashMap::new();
         let keys: Vec<String> = drafts
@@ -242,7 +245,7 @@ impl SqliteStore {
         drafts: &[PersonDraft],
     ) -> StoreResult<Vec<ImportOutcome>> {
         let mut outcomes = Vec::with_capacity(drafts.len());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for draft in drafts {
             let existing: Option<String> = match draft.emails.first() {
                 Some(email) => {
@@ -567,7 +570,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_managed_org(&self, partner: Uuid, customer: Uuid) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT OR IGNORE INTO org_management (partner_org_id, customer_org_id) VALUES (?, ?)",
         )
@@ -581,7 +584,7 @@ impl Store for SqliteStore {
     }
 
     async fn remove_managed_org(&self, partner: Uuid, customer: Uuid) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query(
             "DELETE FROM org_management WHERE partner_org_id = ? AND customer_org_id = ?",
         )
@@ -710,7 +713,7 @@ impl Store for SqliteStore {
 
     async fn create_person(&self, draft: PersonDraft) -> StoreResult<PersonRecord> {
         let id = draft.id.unwrap_or_else(new_person_id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Self::insert_person(&mut tx, id, &draft).await?;
         tx.commit().await?;
         self.get_person(id).await?.ok_or(StoreError::NotFound)
@@ -757,7 +760,7 @@ impl Store for SqliteStore {
 
     async fn replace_person(&self, id: Uuid, draft: PersonDraft) -> StoreResult<PersonRecord> {
         let id_text = uuid_text(&id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let previous: Option<i64> =
             sqlx::query_scalar("SELECT last_modified FROM people WHERE id = ?")
                 .bind(&id_text)
@@ -809,7 +812,7 @@ impl Store for SqliteStore {
 
     async fn delete_person(&self, id: Uuid) -> StoreResult<bool> {
         let id_text = uuid_text(&id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query("DELETE FROM people WHERE id = ?")
             .bind(&id_text)
             .execute(&mut *tx)
@@ -903,7 +906,7 @@ impl Store for SqliteStore {
         if batch.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut updated = 0;
         for (id, at) in batch {
             let done = sqlx::query(
@@ -922,7 +925,7 @@ impl Store for SqliteStore {
 
     async fn set_presence(&self, id: Uuid, presence: PresenceSetting) -> StoreResult<bool> {
         let id_text = uuid_text(&id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query("UPDATE people SET presence = ?, presence_until = ? WHERE id = ?")
             .bind(presence.state.map(|s| s.as_str()))
             .bind(presence.until)
@@ -936,7 +939,7 @@ impl Store for SqliteStore {
 
     async fn set_status_sharing(&self, id: Uuid, enabled: bool) -> StoreResult<bool> {
         let id_text = uuid_text(&id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query("UPDATE people SET status_sharing = ? WHERE id = ?")
             .bind(enabled)
             .bind(&id_text)
@@ -1004,7 +1007,7 @@ impl Store for SqliteStore {
 
     async fn revoke_token(&self, id: Uuid) -> StoreResult<bool> {
         let id_text = uuid_text(&id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let hash: Option<String> = sqlx::query_scalar(
             "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING token_hash",
         )
@@ -1029,7 +1032,7 @@ impl Store for SqliteStore {
     }
 
     async fn restore_people(&self, people: &[PersonRecord]) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut written = 0;
         for p in people {
             let exists: Option<String> = sqlx::query_scalar("SELECT id FROM people WHERE id = ?")
@@ -1087,7 +1090,7 @@ impl Store for SqliteStore {
     }
 
     async fn restore_tokens(&self, tokens: &[(TokenRecord, String)]) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut written = 0;
         for (t, hash) in tokens {
             let done = sqlx::query(

@@ -264,8 +264,12 @@ fn a_row_that_collides_inside_the_database_is_rejected_alone() {
 
 /// The database URL of the copy in `migrate-store` tests: PostgreSQL when a test server is
 /// given (a fresh database, dropped afterwards), otherwise another SQLite file.
-fn migration_target(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("target.db").display())
+fn migration_target() -> roster_store::testing::TestDb {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(roster_store::testing::TestDb::new())
 }
 
 #[test]
@@ -293,7 +297,8 @@ fn migrate_store_copies_a_whole_deployment_and_checks_the_counts() {
     .status
     .success());
 
-    let target = migration_target(dir.path());
+    let target_db = migration_target();
+    let target = target_db.url.clone();
     let source_url = format!("sqlite://{}", source.display());
     let out = Command::new(env!("CARGO_BIN_EXE_roster"))
         .args(["migrate-store", "--from", &source_url, "--to", &target])

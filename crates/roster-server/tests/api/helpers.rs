@@ -3,6 +3,7 @@
 
 use reqwest::{Client, Method, RequestBuilder, Response};
 use roster_server::{Application, ServerConfig};
+use roster_store::testing::TestDb;
 use roster_store::{roles, seed, OrgRecord, PersonDraft, PersonRecord, Store, StoreOptions};
 use roster_types::id::encode_uuid;
 use roster_types::IdKind;
@@ -17,7 +18,8 @@ pub struct TestApp {
     pub client: Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+    /// Dropped last: the database outlives the server using it.
+    _db: TestDb,
 }
 
 /// Options for the server under test.
@@ -37,9 +39,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
-    let store = roster_store::open(&url, &StoreOptions::default())
+    let db = TestDb::new().await;
+    let store = roster_store::open(&db.url, &StoreOptions::default())
         .await
         .expect("open store");
     let app = Application::build(config, store.clone())
@@ -56,7 +57,7 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
         client: Client::builder().build().unwrap(),
         shutdown: Some(tx),
         server: Some(server),
-        _dir: dir,
+        _db: db,
     }
 }
 
@@ -147,6 +148,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
         }
     }
 }
