@@ -7,6 +7,7 @@ response hook records what went over the wire so pagination can be checked.
 Environment:
     ROSTER_BASE_URL     e.g. http://127.0.0.1:8080 (no /v1, no trailing slash)
     ROSTER_ADMIN_TOKEN  a full admin's access token
+    ROSTER_USER_TOKEN   optional: an ordinary (non-admin) user's token
 
 Run by crates/roster/tests/python_sdk.rs; plain asserts, exit status 0 = pass.
 """
@@ -23,6 +24,7 @@ from webexpythonsdk import ApiError, WebexAPI
 
 BASE = os.environ["ROSTER_BASE_URL"].rstrip("/")
 TOKEN = os.environ["ROSTER_ADMIN_TOKEN"]
+USER_TOKEN = os.environ.get("ROSTER_USER_TOKEN")
 
 # Every response the SDK receives, in order: (method, url, status).
 wire = []
@@ -183,7 +185,54 @@ def main():
     remaining = sorted(p.id for p in api.people.list(displayName=prefix, max=2))
     assert remaining == sorted(p.id for p in created[:5]), remaining
 
+    step("admin people.list() with no filter, max=3, pages through the org")
+    everyone = [p.id for p in api.people.list(max=3)]
+    assert len(everyone) == len(set(everyone)), everyone
+    assert me.id in everyone and target.id in everyone, everyone
+    assert victim.id not in everyone
+
+    if USER_TOKEN:
+        user_checks(prefix, target)
+
     print(f"OK: {len(wire)} HTTP requests, all SDK calls behaved")
+
+
+def user_checks(prefix, target):
+    user = WebexAPI(access_token=USER_TOKEN, base_url=f"{BASE}/v1/")
+    user._session._req_session.hooks["response"].append(record)
+
+    step("user: people.me() has no admin-only fields")
+    me = user.people.me()
+    assert me.id and me.displayName and me.emails, me
+    assert me.type == "person", me.type
+    assert not me.roles, me.roles
+    assert "invitePending" not in me.json_data, me.json_data
+    assert "loginEnabled" not in me.json_data, me.json_data
+    assert me.invitePending is None
+
+    step("user: people.list(displayName=...) works, no filter is a 400")
+    found = [p.id for p in user.people.list(displayName=prefix, max=2)]
+    assert target.id in found, found
+    try:
+        list(user.people.list())
+    except ApiError as e:
+        assert e.status_code == 400, e
+        assert e.tracking_id, e
+        print(f"   {e}")
+    else:
+        raise AssertionError("a non-admin must give email, displayName or id")
+
+    step("user: people.create() is refused")
+    try:
+        user.people.create(
+            emails=[f"x-{uuid.uuid4().hex[:6]}@example.com"], displayName="X"
+        )
+    except ApiError as e:
+        assert e.status_code == 403, e
+        assert e.tracking_id, e
+        print(f"   {e}")
+    else:
+        raise AssertionError("only an admin can create people")
 
 
 if __name__ == "__main__":
