@@ -46,27 +46,38 @@ fn must_run(what: &str, command: &mut Command) -> Output {
 }
 
 /// A venv with exactly `tests/sdk/requirements.txt` installed; returns its python.
+///
+/// The venv is named after the requirements, built in a private staging directory and
+/// renamed into place only when complete, so concurrent test runs sharing a target dir
+/// never see (or clear) a half-built one, and a changed requirements file gets a new venv.
 fn sdk_venv() -> PathBuf {
+    use std::hash::{Hash, Hasher};
+
     let requirements_path = sdk_dir().join("requirements.txt");
     let requirements = std::fs::read_to_string(&requirements_path)
         .unwrap_or_else(|e| panic!("read {}: {e}", requirements_path.display()));
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
+    let host_python = std::env::var("ROSTER_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (&requirements, &host_python).hash(&mut hasher);
+    let name = format!("sdk-venv-{:016x}", hasher.finish());
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let venv = tmp.join(&name);
     let python = venv.join("bin/python");
-    let stamp = venv.join("roster-requirements.txt");
-    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&requirements) {
+    if python.exists() {
         return python;
     }
 
-    let host_python = std::env::var("ROSTER_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let staging = tmp.join(format!("{name}.staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
     must_run(
         "creating the Python venv",
         Command::new(&host_python)
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
+            .args(["-m", "venv"])
+            .arg(&staging),
     );
     must_run(
         "installing the Python SDK from PyPI (needs network on first run)",
-        Command::new(&python)
+        Command::new(staging.join("bin/python"))
             .args([
                 "-m",
                 "pip",
@@ -78,7 +89,15 @@ fn sdk_venv() -> PathBuf {
             ])
             .arg(&requirements_path),
     );
-    std::fs::write(&stamp, &requirements).unwrap();
+    if let Err(e) = std::fs::rename(&staging, &venv) {
+        // Another run finished first; use its venv.
+        let _ = std::fs::remove_dir_all(&staging);
+        assert!(
+            python.exists(),
+            "move {} into place: {e}",
+            staging.display()
+        );
+    }
     python
 }
 
