@@ -1,0 +1,262 @@
+//! The official Webex Python SDK (`webexpythonsdk`, pinned in `tests/sdk/requirements.txt`)
+//! against the real `roster serve`, with nothing changed but its base URL.
+//!
+//! Needs `python3` (or `$ROSTER_TEST_PYTHON`) with the `venv` module, and network access to
+//! PyPI the first time: the SDK is installed into a venv under the cargo target dir and
+//! reinstalled only when the requirements file changes. Anything missing is a test
+//! failure with a message saying what to install, never a silent skip.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// How long the SDK script may take once the venv exists (it needs a few seconds).
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn sdk_dir() -> PathBuf {
+    repo_root().join("tests/sdk")
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Runs a set-up command, failing the test with its output (or why it could not start).
+fn must_run(what: &str, command: &mut Command) -> Output {
+    let output = command.output().unwrap_or_else(|e| {
+        panic!("{what}: could not run {command:?}: {e}. Install Python 3 with venv and pip (e.g. apt-get install python3 python3-venv), or point ROSTER_TEST_PYTHON at one.")
+    });
+    assert!(
+        output.status.success(),
+        "{what} failed: {command:?}\n{}",
+        show(&output)
+    );
+    output
+}
+
+/// A venv with exactly `tests/sdk/requirements.txt` installed; returns its python.
+///
+/// The venv is named after the requirements, built in a private staging directory and
+/// renamed into place only when complete, so concurrent test runs sharing a target dir
+/// never see (or clear) a half-built one, and a changed requirements file gets a new venv.
+fn sdk_venv() -> PathBuf {
+    use std::hash::{Hash, Hasher};
+
+    let requirements_path = sdk_dir().join("requirements.txt");
+    let requirements = std::fs::read_to_string(&requirements_path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", requirements_path.display()));
+    let host_python = std::env::var("ROSTER_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (&requirements, &host_python).hash(&mut hasher);
+    let name = format!("sdk-venv-{:016x}", hasher.finish());
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let venv = tmp.join(&name);
+    let python = venv.join("bin/python");
+    if python.exists() {
+        return python;
+    }
+
+    let staging = tmp.join(format!("{name}.staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    must_run(
+        "creating the Python venv",
+        Command::new(&host_python)
+            .args(["-m", "venv"])
+            .arg(&staging),
+    );
+    must_run(
+        "installing the Python SDK from PyPI (needs network on first run)",
+        Command::new(staging.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--quiet",
+                "-r",
+            ])
+            .arg(&requirements_path),
+    );
+    if let Err(e) = std::fs::rename(&staging, &venv) {
+        // Another run finished first; use its venv.
+        let _ = std::fs::remove_dir_all(&staging);
+        assert!(
+            python.exists(),
+            "move {} into place: {e}",
+            staging.display()
+        );
+    }
+    python
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Lines of a child's pipe, read on a thread.
+fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    db: PathBuf,
+    admin_token: String,
+}
+
+impl Server {
+    /// `roster serve --demo` on a fresh database; takes the admin token it prints.
+    fn start_demo(db: &Path) -> Server {
+        let listen = format!("127.0.0.1:{}", free_port());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["serve", "--demo", "--listen", &listen])
+            .env("ROSTER_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn roster serve");
+        let stderr = lines_of(child.stderr.take().unwrap());
+        let mut server = Server {
+            child,
+            base: format!("http://{listen}"),
+            db: db.to_path_buf(),
+            admin_token: String::new(),
+        };
+
+        // The first token printed is the admin's, the second John Andersen's.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        while server.admin_token.is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "no admin token on stderr: {seen:?}"
+            );
+            if let Ok(line) = stderr.recv_timeout(Duration::from_millis(100)) {
+                if line.contains("_RSTR_") {
+                    server.admin_token = line.trim().to_string();
+                }
+                seen.push(line);
+            }
+        }
+        std::thread::spawn(move || while stderr.recv().is_ok() {});
+        while std::net::TcpStream::connect(&listen).is_err() {
+            assert!(Instant::now() < deadline, "server did not start: {seen:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// A token for an existing person, via `roster token create`.
+    fn token_for(&self, email: &str) -> String {
+        let output = must_run(
+            "roster token create",
+            Command::new(env!("CARGO_BIN_EXE_roster"))
+                .args(["token", "create", "--email", email])
+                .env(
+                    "ROSTER_DATABASE_URL",
+                    format!("sqlite://{}", self.db.display()),
+                )
+                .env("RUST_LOG", "warn"),
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `python script` with the server's coordinates; returns (success, report).
+fn run_script(python: &Path, server: &Server, user_token: &str) -> (bool, String) {
+    let script = sdk_dir().join("test_people_sdk.py");
+    let mut child = Command::new(python)
+        .arg(&script)
+        .env("ROSTER_BASE_URL", &server.base)
+        .env("ROSTER_ADMIN_TOKEN", &server.admin_token)
+        .env("ROSTER_USER_TOKEN", user_token)
+        .env("PYTHONUNBUFFERED", "1")
+        .env_remove("WEBEX_ACCESS_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {} {}: {e}", python.display(), script.display()));
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let stderr = lines_of(child.stderr.take().unwrap());
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let collect = |rx: Receiver<String>| {
+        let mut text = String::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    };
+    let report = format!(
+        "{}\n--- stdout ---\n{}--- stderr ---\n{}",
+        match status {
+            Some(status) => format!("python exited with {status}"),
+            None => format!("python killed after {SCRIPT_TIMEOUT:?}"),
+        },
+        collect(stdout),
+        collect(stderr)
+    );
+    (status.is_some_and(|s| s.success()), report)
+}
+
+#[test]
+fn the_official_python_sdk_works_against_roster() {
+    let python = sdk_venv();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(&dir.path().join("roster.db"));
+    // A demo person with no admin role.
+    let user_token = server.token_for("alan.turing@example.com");
+
+    let (ok, report) = run_script(&python, &server, &user_token);
+    assert!(ok, "the Python SDK script failed\n{report}");
+    println!("{report}");
+    assert!(
+        report.contains("user: people.create() is refused"),
+        "{report}"
+    );
+    assert!(report.contains("OK:"), "{report}");
+}
