@@ -18,6 +18,8 @@ pub struct Caches {
     pub people: Cache<Uuid, Arc<PersonRecord>>,
     /// Organization -> the organizations it manages.
     pub managed_orgs: Cache<Uuid, Arc<Vec<Uuid>>>,
+    /// (person, callingData) -> their pre-rendered `/me` body (see `people/me.rs`).
+    pub me_renders: Cache<(Uuid, bool), Arc<crate::people::me::MeRender>>,
 }
 
 impl Caches {
@@ -35,6 +37,12 @@ impl Caches {
                 .build(),
             managed_orgs: Cache::builder()
                 .max_capacity(capacity.min(10_000))
+                .time_to_live(ttl)
+                .build(),
+            // Bounded by bytes, not entries: 16 MiB of rendered bodies at most.
+            me_renders: Cache::builder()
+                .weigher(|_, render: &Arc<crate::people::me::MeRender>| render.weight())
+                .max_capacity(16 * 1024 * 1024)
                 .time_to_live(ttl)
                 .build(),
         }
@@ -60,6 +68,7 @@ impl Caches {
         self.tokens.invalidate_all();
         self.people.invalidate_all();
         self.managed_orgs.invalidate_all();
+        self.me_renders.invalidate_all();
     }
 }
 

@@ -128,7 +128,7 @@ pub struct Live {
 }
 
 /// The newest known activity of a person.
-fn last_activity(record: &PersonRecord, live: &Live) -> Option<i64> {
+pub fn last_activity(record: &PersonRecord, live: &Live) -> Option<i64> {
     match (record.last_activity, live.noted_activity) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# HTTP benchmark: Roster's hot path against a bare hyper baseline, measured in the same run.
+#
+#   bash bench/run.sh                                   # 1,000 and 1,000,000 people, 10 s each
+#   BENCH_SIZES=1000 BENCH_DURATION=3s bash bench/run.sh   # a quick smoke run
+#
+# For each directory size it builds (once, cached under target/bench) a SQLite database with
+# that many people, starts `roster serve` pinned to core 0, and drives it with wrk pinned to
+# core 1: GET /v1/people/me, GET /v1/people/{id}, and an admin GET /v1/people?displayName=...
+# &max=100, each after a warm-up. The baseline (crates/roster-bench) answers /v1/people/me
+# with the same bytes after checking for a Bearer header. It prints, and writes to
+# target/bench/results.md, requests/s, p50 and p99 latency, ratios to the baseline, the
+# server's peak resident memory, and start-up time to the first served request.
+# Loopback only; every process it starts is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sizes="${BENCH_SIZES:-1000 1000000}"
+duration="${BENCH_DURATION:-10s}"
+warmup="${BENCH_WARMUP:-3s}"
+connections="${BENCH_CONNECTIONS:-32}"
+server_core="${BENCH_SERVER_CORE:-0}"
+client_core="${BENCH_CLIENT_CORE:-1}"
+work="target/bench"
+mkdir -p "$work"
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+need wrk wrk
+need taskset util-linux
+need curl curl
+
+cargo build --release -p roster -p roster-bench --quiet
+roster="$PWD/target/release/roster"
+baseline="$PWD/target/release/roster-bench-baseline"
+
+pids=()
+cleanup() { for pid in "${pids[@]:-}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Builds target/bench/people-N.db (cached) and its admin token.
+make_db() {
+  local n=$1 db="$work/people-$1.db"
+  if [ ! -s "$db" ] || [ ! -s "$db.token" ]; then
+    rm -f "$db" "$db-wal" "$db-shm"
+    echo "building a directory of $n people in $db" >&2
+    ROSTER_DATABASE_URL="sqlite://$db" RUST_LOG=warn "$roster" init --org Bench --admin-email admin@bench.test >"$db.token"
+    python3 - "$((n - 1))" "$work/people-$n.csv" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    f.write("email,displayName,firstName,lastName,title,department\n")
+    for i in range(n):
+        f.write(f"person{i}@bench.test,Person {i:07d},Person,{i:07d},Engineer,Dept {i % 50}\n")
+PY
+    ROSTER_DATABASE_URL="sqlite://$db" RUST_LOG=warn "$roster" import "$work/people-$n.csv" --batch-size 20000 >&2
+    rm -f "$work/people-$n.csv"
+  fi
+  echo "$db"
+}
+
+# wrk with warm-up; prints "rps p50_ms p99_ms"; fails on any non-2xx answer.
+measure() {
+  local url=$1 token=$2 out
+  taskset -c "$client_core" wrk -t1 -c"$connections" -d"$warmup" -H "Authorization: Bearer $token" "$url" >/dev/null
+  out=$(taskset -c "$client_core" wrk -t1 -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "$url")
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "error: non-2xx answers from $url" >&2; echo "$out" >&2; exit 1
+  fi
+  python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+def ms(label):
+    m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+print(f"{rps:.0f} {ms('50%'):.3f} {ms('99%'):.3f}")
+PY
+}
+
+wait_ok() { # url token -> seconds until the first 200
+  python3 - "$1" "$2" <<'PY'
+import sys, time, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+start = time.monotonic()
+while True:
+    try:
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        if urllib.request.urlopen(req, timeout=2).status == 200:
+            break
+    except Exception:
+        time.sleep(0.002)
+    if time.monotonic() - start > 60:
+        sys.exit("server did not answer within 60 s")
+print(f"{time.monotonic() - start:.3f}")
+PY
+}
+
+rows=()
+declare -A me_rps
+for n in $sizes; do
+  db=$(make_db "$n")
+  token=$(cat "$db.token")
+  port=$(free_port)
+  # Start-up: from spawning the process to its first 200 on /me, timed by one process that
+  # does both, polling every millisecond.
+  read -r server startup < <(python3 - "$roster" "$db" "$port" "$token" "$server_core" "$work/serve-$n.log" <<'PY'
+import os, socket, subprocess, sys, time
+roster, db, port, token, core, log = sys.argv[1:]
+request = (f"GET /v1/people/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+           "Connection: close\r\n\r\n").encode()
+start = time.monotonic()
+proc = subprocess.Popen(["taskset", "-c", core, roster, "serve", "--database-url", f"sqlite://{db}",
+                         "--listen", f"127.0.0.1:{port}", "--rate-limit", "0"],
+                        stdout=subprocess.DEVNULL, stderr=open(log, "w"),
+                        env={**os.environ, "RUST_LOG": "warn"}, start_new_session=True)
+while True:
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=2) as s:
+            s.sendall(request)
+            if s.recv(64).startswith(b"HTTP/1.1 200"):
+                break
+    except OSError:
+        pass
+    if time.monotonic() - start > 60:
+        sys.exit("server did not answer within 60 s")
+    time.sleep(0.001)
+print(proc.pid, f"{time.monotonic() - start:.3f}")
+PY
+)
+  pids+=("$server")
+  base="http://127.0.0.1:$port"
+  curl -s -H "Authorization: Bearer $token" "$base/v1/people/me" >"$work/me-$n.json"
+  person_id=$(curl -s -H "Authorization: Bearer $token" "$base/v1/people?email=person$((n / 2))@bench.test" |
+    python3 -c 'import json,sys; items=json.load(sys.stdin)["items"]; print(items[0]["id"] if items else "")')
+  [ -n "$person_id" ] || person_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/me-$n.json")
+
+  read -r rps p50 p99 < <(measure "$base/v1/people/me" "$token")
+  me_rps[$n]=$rps
+  rows+=("me $n $rps $p50 $p99")
+  read -r rps p50 p99 < <(measure "$base/v1/people/$person_id" "$token")
+  rows+=("get $n $rps $p50 $p99")
+  read -r rps p50 p99 < <(measure "$base/v1/people?displayName=Person%20000&max=100" "$token")
+  rows+=("list $n $rps $p50 $p99")
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  rows+=("mem $n $rss $startup 0")
+  kill "$server"; wait "$server" 2>/dev/null || true
+
+  # The baseline, with the same bytes as this size's /me body.
+  port=$(free_port)
+  taskset -c "$server_core" "$baseline" "127.0.0.1:$port" "$work/me-$n.json" &
+  bpid=$!; pids+=("$bpid")
+  wait_ok "http://127.0.0.1:$port/v1/people/me" "$token" >/dev/null
+  read -r rps p50 p99 < <(measure "http://127.0.0.1:$port/v1/people/me" "$token")
+  rows+=("baseline $n $rps $p50 $p99")
+  kill "$bpid"; wait "$bpid" 2>/dev/null || true
+done
+
+python3 - "$work/results.md" "${rows[@]}" <<'PY'
+import sys, platform, os, subprocess
+out_path, rows = sys.argv[1], [r.split() for r in sys.argv[2:]]
+data = {}
+for kind, n, a, b, c in rows:
+    data[(kind, int(n))] = (float(a), float(b), float(c))
+sizes = sorted({n for _, n in data})
+lines = ["| size | endpoint | req/s | p50 ms | p99 ms | vs baseline req/s | vs baseline p99 |",
+         "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+verdicts = []
+for n in sizes:
+    b = data[("baseline", n)]
+    names = {"baseline": "baseline: fixed bytes (hyper)", "me": "GET /v1/people/me",
+             "get": "GET /v1/people/{id}", "list": "GET /v1/people?displayName=...&max=100"}
+    for kind in ["baseline", "me", "get", "list"]:
+        rps, p50, p99 = data[(kind, n)]
+        lines.append(f"| {n:,} | {names[kind]} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {rps / b[0]:.2f}x | {p99 / b[2]:.2f}x |")
+    me, get = data[("me", n)], data[("get", n)]
+    verdicts.append((f"/me at {n:,}: >= 0.8x baseline req/s", me[0] / b[0] >= 0.8, f"{me[0] / b[0]:.2f}x"))
+    verdicts.append((f"/me at {n:,}: p99 <= 2x baseline", me[2] / b[2] <= 2, f"{me[2] / b[2]:.2f}x"))
+    verdicts.append((f"GET /people/{{id}} at {n:,}: >= 0.6x baseline", get[0] / b[0] >= 0.6, f"{get[0] / b[0]:.2f}x"))
+mem_lines = ["", "| size | peak RSS | start-up to first /me |", "| ---: | ---: | ---: |"]
+for n in sizes:
+    rss, startup, _ = data[("mem", n)]
+    mem_lines.append(f"| {n:,} | {rss / 1024:.1f} MiB | {startup:.3f} s |")
+    if n >= 1_000_000:
+        verdicts.append((f"peak RSS at {n:,} < 100 MiB", rss / 1024 < 100, f"{rss / 1024:.1f} MiB"))
+        verdicts.append((f"start-up at {n:,} < 0.5 s", startup < 0.5, f"{startup:.3f} s"))
+if len(sizes) >= 2:
+    small, large = data[("me", sizes[0])][0], data[("me", sizes[-1])][0]
+    verdicts.append((f"/me at {sizes[-1]:,} within 10% of /me at {sizes[0]:,}", abs(large - small) / small <= 0.10, f"{(large - small) / small:+.1%}"))
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+text = "\n".join(lines + mem_lines + ["", "| target | result | measured |", "| --- | --- | ---: |"]
+                 + [f"| {t} | {'PASS' if ok else 'MISS'} | {m} |" for t, ok, m in verdicts]
+                 + ["", f"Machine: {os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB RAM, {platform.system()} {platform.release()}; "
+                    f"server on one core, wrk on the other (1 thread, {os.environ.get('BENCH_CONNECTIONS', '32')} connections)."])
+open(out_path, "w").write(text + "\n")
+print(text)
+PY
