@@ -63,6 +63,20 @@ pub enum Command {
         after_help = "Example:\n  roster migrate-store --from sqlite://roster.db --to postgres://roster@db.internal/roster"
     )]
     MigrateStore(MigrateArgs),
+    /// Your own details, from a running Roster or from Webex (`--base-url`).
+    #[command(
+        after_help = "Examples:\n  roster me --token $TOKEN\n  WEBEX_ACCESS_TOKEN=... roster me --base-url https://webexapis.com/v1 --json"
+    )]
+    Me {
+        #[command(flatten)]
+        api: ApiArgs,
+        /// Include Webex Calling details (admins).
+        #[arg(long)]
+        calling_data: bool,
+    },
+    /// The People API from the terminal: list, get, create, update, delete.
+    #[command(subcommand)]
+    People(PeopleCommand),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  roster completions bash > /etc/bash_completion.d/roster")]
     Completions {
@@ -82,6 +96,110 @@ pub enum Command {
         after_help = "Examples:\n  roster person add --email ada@acme.test --display-name \"Ada Lovelace\"\n  roster person list --display-name ada\n  roster person show ada@acme.test\n  roster person remove ada@acme.test"
     )]
     Person(PersonCommand),
+}
+
+/// Where the API is and who is asking.
+#[derive(Debug, Args, Clone)]
+pub struct ApiArgs {
+    /// The API's base URL: a Roster server, or https://webexapis.com/v1.
+    #[arg(
+        long,
+        env = "ROSTER_BASE_URL",
+        default_value = "http://127.0.0.1:8080/v1",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+    /// The access token.
+    #[arg(
+        long,
+        env = "WEBEX_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: String,
+    /// Print JSON (one object, or JSON Lines for lists) instead of a table or card.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// List people (follows pagination to the end, or up to --limit).
+    #[command(
+        after_help = "Examples:\n  roster people list --display-name Ada\n  roster people list --email ada@acme.test --json"
+    )]
+    List {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Person ids (repeat or comma-separate).
+        #[arg(long = "id", value_delimiter = ',')]
+        ids: Vec<String>,
+        #[arg(long)]
+        org_id: Option<String>,
+        /// Page size asked of the server.
+        #[arg(long)]
+        max: Option<u32>,
+        /// Stop after this many people.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show one person.
+    #[command(after_help = "Example:\n  roster people get Y2lzY29zcGFyazovL3VzL1BFT1BMRS8...")]
+    Get {
+        #[command(flatten)]
+        api: ApiArgs,
+        id: String,
+    },
+    /// Create a person (admins).
+    #[command(
+        after_help = "Example:\n  roster people create --email ada@acme.test --display-name \"Ada Lovelace\" --title Countess"
+    )]
+    Create {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[command(flatten)]
+        fields: PersonFields,
+    },
+    /// Update a person (admins): fetches them, changes the given fields, and PUTs the whole
+    /// person back, so fields you do not mention are kept.
+    #[command(after_help = "Example:\n  roster people update Y2lz... --title \"Chief Scientist\"")]
+    Update {
+        #[command(flatten)]
+        api: ApiArgs,
+        id: String,
+        #[command(flatten)]
+        fields: PersonFields,
+    },
+    /// Delete a person (admins).
+    #[command(after_help = "Example:\n  roster people delete Y2lz...")]
+    Delete {
+        #[command(flatten)]
+        api: ApiArgs,
+        id: String,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PersonFields {
+    /// Email address (repeat for several; the first is primary).
+    #[arg(long = "email")]
+    pub emails: Vec<String>,
+    #[arg(long)]
+    pub display_name: Option<String>,
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub org_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

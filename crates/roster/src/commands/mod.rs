@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod api;
 mod export;
 mod import;
 mod init;
@@ -29,6 +30,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Import(args) => import::run(args).await,
         Command::MigrateStore(args) => migrate::run(args).await,
+        Command::Me { api, calling_data } => api::me(api, calling_data).await,
+        Command::People(command) => api::people(command).await,
         Command::Export(args) => export::run(args).await,
         Command::Presence(PresenceCommand::Set {
             database,
