@@ -2,6 +2,7 @@
 
 mod fuzz;
 mod helpers;
+mod isolation;
 mod limits;
 mod me;
 mod people;
