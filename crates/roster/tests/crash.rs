@@ -1,0 +1,243 @@
+//! Crash safety and secrets: the real binary, killed with SIGKILL mid-stream, and its logs.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn init(url: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["init", "--org", "Acme", "--admin-email", "admin@acme.test"])
+        .env("ROSTER_DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn serve(url: &str, port: u16, log_level: &str, stderr: Stdio) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--rate-limit",
+            "0",
+        ])
+        .env("ROSTER_DATABASE_URL", url)
+        .env("RUST_LOG", log_level)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Sent {
+    /// Created, with this title; `acknowledged` when the 200 arrived.
+    Create { title: String, acknowledged: bool },
+}
+
+#[test]
+fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.db");
+    let url = format!("sqlite://{}", db.display());
+    let admin = init(&url);
+    let port = free_port();
+    let mut server = serve(&url, port, "warn", Stdio::null());
+    let base = format!("http://127.0.0.1:{port}/v1");
+
+    let sent: Arc<Mutex<HashMap<String, Sent>>> = Arc::default();
+    let updated: Arc<Mutex<HashMap<String, (String, bool)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (sent, updated, stop, base, admin) =
+                (sent.clone(), updated.clone(), stop.clone(), base.clone(), admin.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap();
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    let email = format!("w{w}-{i}@acme.test");
+                    let title = format!("Title {w}-{i}");
+                    sent.lock().unwrap().insert(email.clone(), Sent::Create { title: title.clone(), acknowledged: false });
+                    let body = serde_json::json!({"emails": [email], "displayName": format!("Writer {w} {i}"), "title": title});
+                    let Ok(response) = client.post(format!("{base}/people")).bearer_auth(&admin).json(&body).send() else { break };
+                    if response.status() != 200 {
+                        break;
+                    }
+                    let person: serde_json::Value = match response.json() { Ok(p) => p, Err(_) => break };
+                    sent.lock().unwrap().insert(email.clone(), Sent::Create { title, acknowledged: true });
+                    // Every other person is then updated: a full replacement.
+                    if i % 2 == 0 {
+                        let new_title = format!("Updated {w}-{i}");
+                        updated.lock().unwrap().insert(email.clone(), (new_title.clone(), false));
+                        let id = person["id"].as_str().unwrap();
+                        let body = serde_json::json!({"displayName": format!("Writer {w} {i}"), "title": new_title});
+                        let Ok(response) = client.put(format!("{base}/people/{id}")).bearer_auth(&admin).json(&body).send() else { break };
+                        if response.status() != 200 {
+                            break;
+                        }
+                        updated.lock().unwrap().insert(email, (new_title, true));
+                    }
+                }
+            })
+        })
+        .collect();
+
+    std::thread::sleep(Duration::from_millis(1500));
+    server.kill().unwrap(); // SIGKILL, mid-stream
+    server.wait().unwrap();
+    stop.store(true, Ordering::SeqCst);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+
+    let sent = sent.lock().unwrap().clone();
+    let updated = updated.lock().unwrap().clone();
+    let acknowledged = sent
+        .values()
+        .filter(|s| {
+            matches!(
+                s,
+                Sent::Create {
+                    acknowledged: true,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(
+        acknowledged >= 10,
+        "the stream ran before the kill ({acknowledged} creates)"
+    );
+
+    let port = free_port();
+    let mut server = serve(&url, port, "warn", Stdio::null());
+    let base = format!("http://127.0.0.1:{port}/v1");
+    let client = reqwest::blocking::Client::new();
+    for (
+        email,
+        Sent::Create {
+            title,
+            acknowledged,
+        },
+    ) in &sent
+    {
+        let list: serde_json::Value = client
+            .get(format!("{base}/people"))
+            .query(&[("email", email)])
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let items = list["items"].as_array().unwrap();
+        if *acknowledged {
+            assert_eq!(items.len(), 1, "acknowledged create of {email} lost");
+        }
+        let Some(person) = items.first() else {
+            continue;
+        };
+        // Whatever exists exists whole: created fields, and an update fully or not at all.
+        assert_eq!(person["emails"][0], email.as_str());
+        assert!(person["displayName"]
+            .as_str()
+            .unwrap()
+            .starts_with("Writer "));
+        let stored_title = person["title"].as_str().unwrap_or("");
+        match updated.get(email) {
+            Some((new_title, true)) => assert_eq!(
+                stored_title, new_title,
+                "acknowledged update of {email} lost"
+            ),
+            Some((new_title, false)) => assert!(
+                stored_title == new_title || stored_title == title,
+                "{email}: {stored_title}"
+            ),
+            None => assert_eq!(stored_title, title, "{email}"),
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let check = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let result: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut connection).await.unwrap();
+        let orphans: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM people p WHERE NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = p.id)",
+        )
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+        (result, orphans)
+    });
+    assert_eq!(check.0, "ok", "integrity check");
+    assert_eq!(check.1, 0, "no person without their email");
+}
+
+#[test]
+fn tokens_never_appear_in_the_logs_even_at_trace_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let admin = init(&url);
+    let port = free_port();
+    let log = dir.path().join("server.log");
+    let mut server = serve(
+        &url,
+        port,
+        "trace",
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let base = format!("http://127.0.0.1:{port}/v1");
+    let client = reqwest::blocking::Client::new();
+    let forged = format!("{}x", &admin[..admin.len() - 1]);
+    for token in [&admin, &forged, &"short".to_string()] {
+        for path in ["/people/me", "/people/nope", "/people?max=bad"] {
+            let _ = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(token)
+                .send()
+                .unwrap();
+        }
+        let _ = client
+            .post(format!("{base}/people"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body("{broken")
+            .send()
+            .unwrap();
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.len() > 1000, "trace logging produced output");
+    let secret_part = admin.split('_').next().unwrap();
+    assert!(
+        !text.contains(secret_part),
+        "a token's secret appeared in the logs"
+    );
+    assert!(!text.contains(forged.split('_').next().unwrap()));
+}
