@@ -132,9 +132,14 @@ struct Server {
 impl Server {
     /// `roster serve --demo` on a fresh database; takes the admin token it prints.
     fn start_demo(db: &Path) -> Server {
+        Self::start_demo_with(db, &[])
+    }
+
+    fn start_demo_with(db: &Path, extra: &[&str]) -> Server {
         let listen = format!("127.0.0.1:{}", free_port());
         let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
             .args(["serve", "--demo", "--listen", &listen])
+            .args(extra)
             .env("ROSTER_DATABASE_URL", format!("sqlite://{}", db.display()))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -197,7 +202,16 @@ impl Drop for Server {
 
 /// Runs `python script` with the server's coordinates; returns (success, report).
 fn run_script(python: &Path, server: &Server, user_token: &str) -> (bool, String) {
-    let script = sdk_dir().join("test_people_sdk.py");
+    run_named_script(python, "test_people_sdk.py", server, user_token)
+}
+
+fn run_named_script(
+    python: &Path,
+    name: &str,
+    server: &Server,
+    user_token: &str,
+) -> (bool, String) {
+    let script = sdk_dir().join(name);
     let mut child = Command::new(python)
         .arg(&script)
         .env("ROSTER_BASE_URL", &server.base)
@@ -259,4 +273,15 @@ fn the_official_python_sdk_works_against_roster() {
         "{report}"
     );
     assert!(report.contains("OK:"), "{report}");
+}
+
+#[test]
+fn the_python_sdk_waits_and_retries_when_rate_limited() {
+    let python = sdk_venv();
+    let dir = tempfile::tempdir().unwrap();
+    // 60 per minute: a burst of 60, then one more each second (Retry-After: 1).
+    let server = Server::start_demo_with(&dir.path().join("roster.db"), &["--rate-limit", "60"]);
+    let (ok, report) = run_named_script(&python, "test_rate_limit_sdk.py", &server, "");
+    assert!(ok, "the rate-limit script failed\n{report}");
+    assert!(report.contains("every call succeeded"), "{report}");
 }
