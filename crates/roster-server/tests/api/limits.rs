@@ -146,3 +146,64 @@ async fn health_readiness_and_metrics_are_served_outside_v1() {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_request_slower_than_the_timeout_gets_408_and_slow_headers_lose_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(roster_server::ServerConfig {
+        request_timeout: std::time::Duration::from_millis(300),
+        header_read_timeout: std::time::Duration::from_millis(500),
+        ..test_config()
+    })
+    .await;
+    let org = app.org("Acme").await;
+    let (_, admin) = app.admin(&org).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+
+    // A body announced but sent too slowly: the request times out with the Webex body.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /v1/people HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"emails\""
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "answered in time");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"trackingId\""), "{text}");
+
+    // Headers that never finish: the server closes the connection.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /v1/people/me HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the connection was closed");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+}
