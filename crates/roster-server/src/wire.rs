@@ -57,6 +57,13 @@ impl QueryParams {
                         "The query parameter '{name}' was given more than once."
                     )));
                 }
+                // No parameter of this API can hold control characters, and NUL cannot even
+                // be stored by PostgreSQL: refuse them here, for every parameter alike.
+                if value.chars().any(char::is_control) {
+                    return Err(ApiError::bad_request(format!(
+                        "The query parameter '{name}' contains control characters."
+                    )));
+                }
                 found = Some(value.as_str());
             }
         }

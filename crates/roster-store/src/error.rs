@@ -30,6 +30,10 @@ impl From<sqlx::Error> for StoreError {
                     StoreError::Conflict(db.message().to_string())
                 } else if db.is_foreign_key_violation() || db.is_check_violation() {
                     StoreError::Invalid(db.message().to_string())
+                } else if db.code().is_some_and(|code| code.starts_with("22")) {
+                    // SQLSTATE class 22, "data exception": a value the database cannot take
+                    // (a NUL byte, a number out of range) is the client's input, not our fault.
+                    StoreError::Invalid(format!("The database refused a value: {}", db.message()))
                 } else if db.message().contains("database is locked") {
                     StoreError::Unavailable(db.message().to_string())
                 } else {

@@ -270,6 +270,9 @@ pub fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
     }
     let rest = text.strip_prefix("n:").ok_or_else(invalid)?;
     let (seq, key) = rest.split_once(':').ok_or_else(invalid)?;
+    if key.chars().any(char::is_control) {
+        return Err(invalid());
+    }
     Ok(Cursor {
         name_key: Some(key.to_string()),
         seq: seq.parse().map_err(|_| invalid())?,

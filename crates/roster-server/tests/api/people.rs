@@ -932,3 +932,35 @@ async fn the_openapi_document_is_served_without_a_token() {
         serde_json::from_str(include_str!("../../../../docs/openapi.json")).unwrap();
     assert_eq!(body, committed);
 }
+
+#[tokio::test]
+async fn control_characters_in_query_parameters_are_refused_on_every_backend() {
+    let d = directory().await;
+    for query in [
+        "email=%00",
+        "displayName=a%00b",
+        "displayName=%07",
+        "id=%00",
+    ] {
+        let (message, _) = error_body(
+            d.app
+                .get(&format!("/v1/people?{query}"), &d.full_admin_token)
+                .await,
+            400,
+        )
+        .await;
+        assert!(message.contains("control characters"), "{query}: {message}");
+    }
+    use base64::Engine;
+    let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("n:1:a\u{0}b");
+    error_body(
+        d.app
+            .get(
+                &format!("/v1/people?displayName=a&cursor={cursor}"),
+                &d.full_admin_token,
+            )
+            .await,
+        400,
+    )
+    .await;
+}

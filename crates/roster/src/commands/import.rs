@@ -360,6 +360,22 @@ async fn to_draft(
     context: &mut ImportContext,
     row: PersonLine,
 ) -> Result<PersonDraft, String> {
+    let texts = [
+        &row.display_name,
+        &row.first_name,
+        &row.last_name,
+        &row.nick_name,
+        &row.title,
+        &row.department,
+        &row.manager,
+        &row.avatar,
+        &row.timezone,
+        &row.extension,
+        &row.xmpp_federation_jid,
+    ];
+    if texts.into_iter().flatten().any(|v| v.contains('\0')) {
+        return Err("a field contains a NUL character".into());
+    }
     let emails: Vec<String> = row.emails.iter().map(|e| e.trim().to_string()).collect();
     if emails.is_empty() {
         return Err("no email address".into());
