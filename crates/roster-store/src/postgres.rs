@@ -1000,34 +1000,7 @@ impl Store for PgStore {
             if exists.is_some() {
                 continue;
             }
-            let draft = PersonDraft {
-                id: Some(p.id),
-                org_id: p.org_id,
-                emails: p.emails.clone(),
-                phone_numbers: p.phone_numbers.clone(),
-                extension: p.extension.clone(),
-                location_id: p.location_id.clone(),
-                display_name: p.display_name.clone(),
-                nick_name: p.nick_name.clone(),
-                first_name: p.first_name.clone(),
-                last_name: p.last_name.clone(),
-                avatar: p.avatar.clone(),
-                roles: p.roles.clone(),
-                licenses: p.licenses.clone(),
-                department: p.department.clone(),
-                manager: p.manager.clone(),
-                manager_id: p.manager_id,
-                title: p.title.clone(),
-                addresses: p.addresses.clone(),
-                site_urls: p.site_urls.clone(),
-                sip_addresses: p.sip_addresses.clone(),
-                xmpp_federation_jid: p.xmpp_federation_jid.clone(),
-                timezone: p.timezone.clone(),
-                invite_pending: p.invite_pending,
-                login_enabled: p.login_enabled,
-                person_type: p.person_type,
-                created: Some(p.created),
-            };
+            let draft = p.to_draft();
             Self::insert_person(&mut tx, p.id, &draft).await?;
             sqlx::query(
                 "UPDATE people SET last_modified = $1, last_activity = $2, presence = $3, \

@@ -84,6 +84,39 @@ impl PersonRecord {
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
+
+    /// The record as a draft that recreates it (same id and creation time); what activity,
+    /// presence and `last_modified` add is not part of a draft.
+    pub fn to_draft(&self) -> PersonDraft {
+        PersonDraft {
+            id: Some(self.id),
+            org_id: self.org_id,
+            emails: self.emails.clone(),
+            phone_numbers: self.phone_numbers.clone(),
+            extension: self.extension.clone(),
+            location_id: self.location_id.clone(),
+            display_name: self.display_name.clone(),
+            nick_name: self.nick_name.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            avatar: self.avatar.clone(),
+            roles: self.roles.clone(),
+            licenses: self.licenses.clone(),
+            department: self.department.clone(),
+            manager: self.manager.clone(),
+            manager_id: self.manager_id,
+            title: self.title.clone(),
+            addresses: self.addresses.clone(),
+            site_urls: self.site_urls.clone(),
+            sip_addresses: self.sip_addresses.clone(),
+            xmpp_federation_jid: self.xmpp_federation_jid.clone(),
+            timezone: self.timezone.clone(),
+            invite_pending: self.invite_pending,
+            login_enabled: self.login_enabled,
+            person_type: self.person_type,
+            created: Some(self.created),
+        }
+    }
 }
 
 /// The settable fields of a person, for creation and for full replacement.
