@@ -51,6 +51,12 @@ fn must_run(what: &str, command: &mut Command) -> Output {
 /// renamed into place only when complete, so concurrent test runs sharing a target dir
 /// never see (or clear) a half-built one, and a changed requirements file gets a new venv.
 fn sdk_venv() -> PathBuf {
+    // The tests of this file run in parallel threads of one process: build it once.
+    static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    VENV.get_or_init(build_sdk_venv).clone()
+}
+
+fn build_sdk_venv() -> PathBuf {
     use std::hash::{Hash, Hasher};
 
     let requirements_path = sdk_dir().join("requirements.txt");
