@@ -30,9 +30,13 @@ impl From<sqlx::Error> for StoreError {
                     StoreError::Conflict(db.message().to_string())
                 } else if db.is_foreign_key_violation() || db.is_check_violation() {
                     StoreError::Invalid(db.message().to_string())
-                } else if db.code().is_some_and(|code| code.starts_with("22")) {
-                    // SQLSTATE class 22, "data exception": a value the database cannot take
-                    // (a NUL byte, a number out of range) is the client's input, not our fault.
+                } else if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("22") || code.starts_with("54"))
+                {
+                    // SQLSTATE classes 22, "data exception", and 54, "program limit exceeded":
+                    // a value the database cannot take (a NUL byte, a number out of range, a
+                    // key too large to index) is the client's input, not a server fault.
                     StoreError::Invalid(format!("The database refused a value: {}", db.message()))
                 } else if db.message().contains("database is locked") {
                     StoreError::Unavailable(db.message().to_string())

@@ -10,8 +10,11 @@ use roster_store::{roles, PersonDraft, PersonRecord};
 use roster_types::{GlobalId, IdKind, PersonInput};
 use uuid::Uuid;
 
-/// The longest string any field may hold.
+/// The longest string any field may hold, in characters.
 pub const MAX_FIELD_CHARS: usize = 1024;
+/// ... and in bytes of UTF-8: a name must fit in a database index entry (PostgreSQL's
+/// B-tree entries hold about 2.7 KB), whatever script it is written in.
+pub const MAX_FIELD_BYTES: usize = 2048;
 /// The most entries any list field may hold.
 pub const MAX_LIST_ENTRIES: usize = 100;
 /// RFC 5321's limit on an address.
@@ -34,9 +37,9 @@ fn text(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> 
 }
 
 fn check_chars(field: &str, value: &str) -> Result<(), ApiError> {
-    if value.chars().count() > MAX_FIELD_CHARS {
+    if value.chars().count() > MAX_FIELD_CHARS || value.len() > MAX_FIELD_BYTES {
         return Err(ApiError::bad_request(format!(
-            "'{field}' is longer than {MAX_FIELD_CHARS} characters."
+            "'{field}' is longer than {MAX_FIELD_CHARS} characters ({MAX_FIELD_BYTES} bytes)."
         )));
     }
     if value.chars().any(|c| c.is_control()) {

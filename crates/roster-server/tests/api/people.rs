@@ -964,3 +964,27 @@ async fn control_characters_in_query_parameters_are_refused_on_every_backend() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn names_too_large_to_index_are_refused_in_any_script() {
+    let d = directory().await;
+    // 1,000 characters, but 4,000 bytes: within the character limit, beyond the byte limit.
+    let wide = "😀".repeat(1000);
+    let body = json!({"emails": ["wide@acme.test"], "displayName": wide});
+    let (message, _) = error_body(
+        d.app
+            .post_json("/v1/people", &d.full_admin_token, &body)
+            .await,
+        400,
+    )
+    .await;
+    assert!(message.contains("bytes"), "{message}");
+    let fits = json!({"emails": ["fits@acme.test"], "displayName": "😀".repeat(500)});
+    json_body(
+        d.app
+            .post_json("/v1/people", &d.full_admin_token, &fits)
+            .await,
+        200,
+    )
+    .await;
+}

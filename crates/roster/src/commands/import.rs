@@ -501,7 +501,10 @@ async fn to_draft(
     ]
     .into_iter()
     .flatten()
-    .any(|v| v.chars().count() > roster_server::people::input::MAX_FIELD_CHARS);
+    .any(|v| {
+        v.chars().count() > roster_server::people::input::MAX_FIELD_CHARS
+            || v.len() > roster_server::people::input::MAX_FIELD_BYTES
+    });
     if too_long {
         return Err(format!(
             "a field is longer than {} characters",
