@@ -18,12 +18,14 @@ pub struct ActivityTracker {
 }
 
 impl ActivityTracker {
-    pub fn note(&self, person: Uuid, at: i64) {
+    /// Notes activity at `at` and returns the newest activity now noted for `person`.
+    pub fn note(&self, person: Uuid, at: i64) -> i64 {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let entry = pending.entry(person).or_insert(at);
         if *entry < at {
             *entry = at;
         }
+        *entry
     }
 
     /// The newest activity noted in memory and not yet flushed.
@@ -83,7 +85,9 @@ pub async fn flush_periodically(
     loop {
         ticker.tick().await;
         tracker
-            .flush(store.as_ref(), |id| caches.people.invalidate(id))
+            .flush(store.as_ref(), |id| {
+                caches.people.remove(id);
+            })
             .await;
     }
 }

@@ -4,20 +4,24 @@
 //! tasks; [`Application::run_until`] serves until a shutdown signal, finishes requests in
 //! flight and writes pending activity. `main` and the tests use the same path.
 //!
-//! Layout: `routes.rs` is the route table; `people/` has one module per operation;
-//! `auth.rs` resolves the caller; `view.rs` decides who sees what; `error.rs` is the one
-//! error type; `tracking.rs` adds tracking ids and error bodies; `wire.rs` reads and writes
-//! JSON and query strings; `cache.rs` and `activity.rs` keep the hot path off the disk.
+//! Layout: `edge.rs` is what every request passes before and after its handler;
+//! `routes.rs` is the route table; `people/` has one module per operation; `auth.rs`
+//! resolves the caller; `view.rs` decides who sees what and `render.rs` keeps serialised
+//! views; `error.rs` is the one error type; `tracking.rs` makes tracking ids and error
+//! bodies; `wire.rs` reads and writes JSON and query strings; `cache.rs` and `activity.rs`
+//! keep the hot path off the disk.
 
 pub mod activity;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod edge;
 pub mod error;
 pub mod limits;
 pub mod openapi;
 pub mod ops;
 pub mod people;
+pub mod render;
 pub mod routes;
 pub mod serve;
 pub mod state;
@@ -87,7 +91,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = routes::router(self.state.clone());
-        serve::serve(self.listener, app, &self.state.config, shutdown).await;
+        serve::serve(self.listener, app, self.state.clone(), shutdown).await;
         for task in &self.background {
             task.abort();
         }

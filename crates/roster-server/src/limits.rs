@@ -1,27 +1,26 @@
 //! Limits on what a client controls: request size and rate.
 //!
 //! Body size is enforced by axum's body limit (see `routes.rs`), slow headers and idle
-//! connections by the connection loop (`serve.rs`); this module checks the request target
-//! and header sizes, and applies the per-token rate limit.
+//! connections by the connection loop (`serve.rs`), the request deadline by `edge.rs`; this
+//! module checks the request target and header sizes, and applies the per-token rate limit.
 
 use crate::error::ApiError;
-use crate::serve::ClientAddr;
 use crate::state::AppState;
-use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
+use axum::http::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use roster_store::token::Digest256;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The SHA-256 of the request's bearer token, computed once per request and shared by the
-/// rate limiter and authentication.
-#[derive(Debug, Clone)]
-pub struct BearerHash(pub String);
+/// The SHA-256 of the request's bearer token, computed once per request (see `edge.rs`) and
+/// handed to authentication through the request's extensions on the router's path.
+#[derive(Debug, Clone, Copy)]
+pub struct BearerDigest(pub Digest256);
 
 /// The bearer token of a request, if the header has the `Bearer <token>` shape.
 pub fn bearer(request_headers: &axum::http::HeaderMap) -> Option<&str> {
@@ -32,9 +31,16 @@ pub fn bearer(request_headers: &axum::http::HeaderMap) -> Option<&str> {
         .then_some(token)
 }
 
+/// Whose budget a request spends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RateKey {
+    Token(Digest256),
+    Address(IpAddr),
+}
+
 #[derive(Clone)]
 pub struct RateLimits {
-    limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    limiter: Option<Arc<DefaultKeyedRateLimiter<RateKey>>>,
 }
 
 impl RateLimits {
@@ -50,7 +56,7 @@ impl RateLimits {
     }
 
     /// Ok, or the whole seconds to wait.
-    fn check(&self, key: &String) -> Result<(), u64> {
+    fn check(&self, key: &RateKey) -> Result<(), u64> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -72,22 +78,28 @@ impl RateLimits {
     }
 }
 
-/// Rejects oversized request targets and heads, then applies the rate limit to API calls.
-pub async fn enforce(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Rejects oversized request targets and heads, then applies the rate limit to API calls:
+/// per token (`digest`, the SHA-256 of the request's bearer token) or, without one, per
+/// client address.
+pub fn check<B>(
+    state: &AppState,
+    request: &Request<B>,
+    client: SocketAddr,
+    digest: Option<Digest256>,
+) -> Result<(), ApiError> {
     let config = &state.config;
     let target_len = request
         .uri()
         .path_and_query()
         .map_or(0, |pq| pq.as_str().len());
     if target_len > config.max_uri_bytes {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::URI_TOO_LONG,
             format!(
                 "The request URI is longer than {} bytes.",
                 config.max_uri_bytes
             ),
-        )
-        .into_response();
+        ));
     }
     let head_len: usize = request
         .headers()
@@ -95,24 +107,19 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
     if head_len > config.max_header_bytes {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "The request headers are larger than {} bytes.",
                 config.max_header_bytes
             ),
-        )
-        .into_response();
+        ));
     }
 
     if state.rate_limits.enabled() && request.uri().path().starts_with("/v1/") {
-        let hash = bearer(request.headers()).map(roster_store::token::hash);
-        let key = match &hash {
-            Some(hash) => format!("t:{hash}"),
-            None => match request.extensions().get::<ClientAddr>() {
-                Some(addr) => format!("a:{}", addr.0.ip()),
-                None => "a:unknown".to_string(),
-            },
+        let key = match digest {
+            Some(digest) => RateKey::Token(digest),
+            None => RateKey::Address(client.ip()),
         };
         if let Err(seconds) = state.rate_limits.check(&key) {
             let mut error = ApiError::new(
@@ -120,11 +127,8 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
                 "Too many requests have been sent in a given amount of time. Retry after the time given in Retry-After.",
             );
             error.retry_after = Some(seconds.max(1));
-            return error.into_response();
-        }
-        if let Some(hash) = hash {
-            request.extensions_mut().insert(BearerHash(hash));
+            return Err(error);
         }
     }
-    next.run(request).await
+    Ok(())
 }

@@ -9,20 +9,14 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
 /// The process-wide metrics recorder (the `metrics` facade has one global recorder).
+///
+/// Only counters and gauges go through it. A recorder made with `build_recorder` keeps every
+/// histogram sample until a scrape (or an upkeep task), so memory would grow with traffic
+/// when nobody scrapes; request latency is therefore kept by `edge.rs` in fixed buckets.
 pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        let builder = PrometheusBuilder::new()
-            .set_buckets_for_metric(
-                metrics_exporter_prometheus::Matcher::Full(
-                    "roster_http_request_duration_seconds".into(),
-                ),
-                &[
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                ],
-            )
-            .expect("valid buckets");
-        let recorder = builder.build_recorder();
+        let recorder = PrometheusBuilder::new().build_recorder();
         let handle = recorder.handle();
         // Another recorder may exist when embedded; then metrics simply go there.
         let _ = metrics::set_global_recorder(recorder);
@@ -68,13 +62,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::gauge!("roster_db_pool_connections").set(stats.size as f64);
     metrics::gauge!("roster_db_pool_idle_connections").set(stats.idle as f64);
     metrics::gauge!("roster_cache_entries", "cache" => "tokens")
-        .set(state.caches.tokens.entry_count() as f64);
+        .set(state.caches.tokens.len() as f64);
     metrics::gauge!("roster_cache_entries", "cache" => "people")
-        .set(state.caches.people.entry_count() as f64);
+        .set(state.caches.people.len() as f64);
     (
         StatusCode::OK,
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-        metrics_handle().render(),
+        {
+            let mut text = metrics_handle().render();
+            crate::edge::render_latency(&mut text);
+            text
+        },
     )
         .into_response()
 }

@@ -1,4 +1,5 @@
-//! The whole route table, and the layers every request passes.
+//! The whole route table. What every request passes before and after it (tracking ids,
+//! limits, the deadline, error bodies, metrics) is in `edge.rs`.
 //!
 //! `/v1/people/me` is a static segment, so it wins over `/v1/people/{personId}`;
 //! `/v1/people/` (trailing slash, as the JavaScript SDK's batcher sends it) is `/v1/people`.
@@ -7,12 +8,10 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{limits, ops, people, tracking};
+use crate::{ops, people};
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState) -> Router {
     let collection = get(people::list::list_people).post(people::create::create_a_person);
@@ -32,15 +31,6 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            state.config.request_timeout,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limits::enforce,
-        ))
-        .layer(axum::middleware::from_fn(tracking::track))
         .with_state(state)
 }
 

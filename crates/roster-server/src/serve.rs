@@ -2,29 +2,21 @@
 //! (header size, slow clients, idle connections) are ours to set, and so that shutdown can
 //! wait for requests in flight.
 
-use crate::config::ServerConfig;
-use axum::extract::Request;
+use crate::edge::Edge;
+use crate::state::AppState;
 use axum::Router;
-use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use std::future::Future;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
-
-/// The peer address of a connection, in each request's extensions (rate limits of
-/// unauthenticated callers are per address).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub SocketAddr);
 
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    config: &ServerConfig,
+    state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let config = state.config.clone();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -50,12 +42,8 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = app.clone().map_request(move |mut request: Request<Incoming>| {
-                    request.extensions_mut().insert(ClientAddr(remote));
-                    request
-                });
-                let connection = builder
-                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+                let service = Edge::new(state.clone(), app.clone(), remote);
+                let connection = builder.serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {

@@ -1,10 +1,11 @@
 //! The state every handler shares.
 
 use crate::activity::ActivityTracker;
-use crate::cache::Caches;
+use crate::cache::{count_lookup, CacheName, Caches};
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 use crate::limits::RateLimits;
+use roster_store::token::{hex, Digest256};
 use roster_store::{PersonRecord, Store, TokenRecord};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -44,12 +45,10 @@ impl AppState {
     /// A person, from the cache when warm.
     pub async fn person(&self, id: Uuid) -> Result<Option<Arc<PersonRecord>>, ApiError> {
         if let Some(person) = self.caches.people.get(&id) {
-            metrics::counter!("roster_cache_lookups_total", "cache" => "people", "result" => "hit")
-                .increment(1);
+            count_lookup(CacheName::People, true);
             return Ok(Some(person));
         }
-        metrics::counter!("roster_cache_lookups_total", "cache" => "people", "result" => "miss")
-            .increment(1);
+        count_lookup(CacheName::People, false);
         let person = self.store.get_person(id).await?.map(Arc::new);
         if let Some(person) = &person {
             self.caches.people.insert(id, person.clone());
@@ -57,19 +56,17 @@ impl AppState {
         Ok(person)
     }
 
-    /// A token by its hash, from the cache when warm. Unknown tokens are not cached: a token
+    /// A token by its digest, from the cache when warm. Unknown tokens are not cached: a token
     /// issued by the CLI a moment ago must work at once.
-    pub async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, ApiError> {
-        if let Some(token) = self.caches.tokens.get(hash) {
-            metrics::counter!("roster_cache_lookups_total", "cache" => "tokens", "result" => "hit")
-                .increment(1);
+    pub async fn token(&self, digest: &Digest256) -> Result<Option<Arc<TokenRecord>>, ApiError> {
+        if let Some(token) = self.caches.tokens.get(digest) {
+            count_lookup(CacheName::Tokens, true);
             return Ok(Some(token));
         }
-        metrics::counter!("roster_cache_lookups_total", "cache" => "tokens", "result" => "miss")
-            .increment(1);
-        let token = self.store.find_token(hash).await?;
+        count_lookup(CacheName::Tokens, false);
+        let token = self.store.find_token(&hex(digest)).await?.map(Arc::new);
         if let Some(token) = &token {
-            self.caches.tokens.insert(hash.to_string(), token.clone());
+            self.caches.tokens.insert(*digest, token.clone());
         }
         Ok(token)
     }
@@ -85,6 +82,6 @@ impl AppState {
 
     /// Drops what this process cached about a person after it changed it.
     pub fn forget_person(&self, id: Uuid) {
-        self.caches.people.invalidate(&id);
+        self.caches.people.remove(&id);
     }
 }

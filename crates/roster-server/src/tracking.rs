@@ -6,16 +6,13 @@
 
 use crate::error::{default_message, ErrorMessage};
 use axum::body::Body;
-use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::middleware::Next;
+use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
-use roster_types::{ErrorBody, JSON_CONTENT_TYPE, TRACKING_ID_HEADER};
-use tracing::Instrument;
+use roster_types::{ErrorBody, JSON_CONTENT_TYPE};
 
-/// The tracking id of the request being served, in the request's extensions.
-#[derive(Debug, Clone)]
-pub struct TrackingId(pub String);
+/// `TrackingID` (`roster_types::TRACKING_ID_HEADER`), as a name built at compile time rather
+/// than parsed on every request. HTTP/1 header names are case-insensitive.
+const TRACKING_ID: HeaderName = HeaderName::from_static("trackingid");
 
 /// Tracking ids from clients are echoed only when they are short and plainly printable, so
 /// that a hostile value cannot inject headers or bloat logs.
@@ -48,44 +45,22 @@ pub fn new_tracking_id() -> String {
     out
 }
 
-pub async fn track(mut request: Request, next: Next) -> Response {
-    let tracking_id = request
-        .headers()
-        .get(TRACKING_ID_HEADER)
+/// The tracking id for a request: the client's own when usable, otherwise a new one.
+pub fn tracking_id_for(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(TRACKING_ID)
         .and_then(usable_client_id)
-        .unwrap_or_else(new_tracking_id);
-    request
-        .extensions_mut()
-        .insert(TrackingId(tracking_id.clone()));
-    let started = std::time::Instant::now();
-    let route = route_label(request.uri().path());
-    let method = request.method().clone();
-    let span = tracing::info_span!(
-        "request",
-        tracking_id = %tracking_id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
-    let mut response = next.run(request).instrument(span.clone()).await;
+        .unwrap_or_else(new_tracking_id)
+}
+
+/// Gives an error response its Webex body and every response its `TrackingID` header.
+pub fn finish_response(mut response: Response, tracking_id: &str) -> Response {
     if response.status().is_client_error() || response.status().is_server_error() {
-        response = with_error_body(response, &tracking_id);
+        response = with_error_body(response, tracking_id);
     }
-    if let Ok(value) = HeaderValue::from_str(&tracking_id) {
-        response.headers_mut().insert(TRACKING_ID_HEADER, value);
+    if let Ok(value) = HeaderValue::from_str(tracking_id) {
+        response.headers_mut().insert(TRACKING_ID, value);
     }
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("roster_http_requests_total", "route" => route, "method" => method_label(&method), "status" => status)
-        .increment(1);
-    metrics::histogram!("roster_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    span.in_scope(|| {
-        let status = response.status();
-        if status.is_server_error() {
-            tracing::error!(status = status.as_u16(), "request failed");
-        } else {
-            tracing::debug!(status = status.as_u16(), "request served");
-        }
-    });
     response
 }
 
@@ -109,31 +84,26 @@ fn with_error_body(response: Response, tracking_id: &str) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The route a path belongs to, for metrics: a fixed set, so hostile paths cannot create
-/// unbounded label values.
-fn route_label(path: &str) -> &'static str {
-    match path {
-        "/v1/people" | "/v1/people/" => "/v1/people",
-        "/v1/people/me" => "/v1/people/me",
-        "/healthz" => "/healthz",
-        "/readyz" => "/readyz",
-        "/metrics" => "/metrics",
-        "/openapi.json" => "/openapi.json",
-        p if p.starts_with("/v1/people/") && !p["/v1/people/".len()..].contains('/') => {
-            "/v1/people/{personId}"
-        }
-        _ => "other",
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn method_label(method: &axum::http::Method) -> &'static str {
-    use axum::http::Method;
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        _ => "other",
+    #[test]
+    fn the_header_name_is_the_wire_contracts() {
+        assert!(TRACKING_ID
+            .as_str()
+            .eq_ignore_ascii_case(roster_types::TRACKING_ID_HEADER));
+    }
+
+    #[test]
+    fn client_ids_are_echoed_only_when_plainly_printable() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(TRACKING_ID, HeaderValue::from_static("webex-py-sdk_abc:1"));
+        assert_eq!(tracking_id_for(&headers), "webex-py-sdk_abc:1");
+        headers.insert(
+            TRACKING_ID,
+            HeaderValue::from_static("has spaces\tand tabs"),
+        );
+        assert!(tracking_id_for(&headers).starts_with("ROSTER_"));
     }
 }

@@ -150,6 +150,40 @@ pub fn presence(record: &PersonRecord, live: &Live) -> PresenceStatus {
     }
 }
 
+/// Which parts of a person a view shows. Decided by [`visibility`]; everything else about a
+/// view follows from the record, this and the live values, which is what lets `render.rs`
+/// cache serialised views by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Visibility {
+    /// `status` and `lastActivity`.
+    pub presence: bool,
+    /// `invitePending` and `loginEnabled`.
+    pub admin_fields: bool,
+    /// `roles` and `licenses`.
+    pub roles: bool,
+    /// `extension`, `locationId` and work-extension numbers.
+    pub calling: bool,
+}
+
+/// What `viewer` may see of `record` in the view `options` describe.
+pub fn visibility(record: &PersonRecord, viewer: &Viewer, options: &ViewOptions) -> Visibility {
+    let is_self = viewer.person_id == record.id;
+    let admin = viewer.is_admin_of(record.org_id);
+    Visibility {
+        presence: viewer.sees_presence_of(record.org_id)
+            && record.status_sharing
+            && !options.exclude_status
+            && !matches!(options.context, ViewContext::List { by_ids: true }),
+        admin_fields: admin,
+        roles: match options.context {
+            ViewContext::Me => is_self,
+            ViewContext::Get => admin,
+            ViewContext::List { .. } => false,
+        },
+        calling: options.calling_data && admin,
+    }
+}
+
 /// Projects `record` for `viewer`.
 pub fn person_view(
     record: &PersonRecord,
@@ -157,21 +191,16 @@ pub fn person_view(
     options: &ViewOptions,
     live: &Live,
 ) -> Person {
-    let is_self = viewer.person_id == record.id;
-    let admin = viewer.is_admin_of(record.org_id);
-    let activity = last_activity(record, live);
+    project(record, visibility(record, viewer, options), live)
+}
 
-    let show_presence = viewer.sees_presence_of(record.org_id)
-        && record.status_sharing
-        && !options.exclude_status
-        && !matches!(options.context, ViewContext::List { by_ids: true });
-    let show_admin_fields = admin;
-    let show_roles = match options.context {
-        ViewContext::Me => is_self,
-        ViewContext::Get => admin,
-        ViewContext::List { .. } => false,
-    };
-    let show_calling = options.calling_data && admin;
+/// The view of `record` that shows what `visibility` allows, at `live`.
+pub fn project(record: &PersonRecord, visibility: Visibility, live: &Live) -> Person {
+    let activity = last_activity(record, live);
+    let show_presence = visibility.presence;
+    let show_admin_fields = visibility.admin_fields;
+    let show_roles = visibility.roles;
+    let show_calling = visibility.calling;
 
     let phone_numbers = record
         .phone_numbers
@@ -259,13 +288,14 @@ pub fn export_view(record: &PersonRecord) -> Person {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use roster_types::PersonType;
 
-    const NOW: i64 = 1_800_000_000_000;
+    pub(crate) const NOW: i64 = 1_800_000_000_000;
 
-    fn record(org: Uuid) -> PersonRecord {
+    /// A person of `org` with every kind of field set, active a minute before `NOW`.
+    pub(crate) fn record(org: Uuid) -> PersonRecord {
         PersonRecord {
             id: Uuid::new_v4(),
             seq: 1,

@@ -2,7 +2,7 @@
 //! content type, query strings and JSON bodies whose problems become clear 4xx errors.
 
 use crate::error::ApiError;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -14,20 +14,24 @@ use serde::Serialize;
 /// A JSON response with `Content-Type: application/json;charset=UTF-8`.
 pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
-        Ok(bytes) => (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(JSON_CONTENT_TYPE),
-            )],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => json_bytes_response(status, bytes),
         Err(error) => {
             tracing::error!(%error, "response serialisation failed");
             ApiError::internal().into_response()
         }
     }
+}
+
+/// Already serialised JSON as a response with Webex's content type. Built directly rather
+/// than through `IntoResponse` tuples: the hot reads (`render.rs`) answer through here.
+pub fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
 }
 
 /// The query string as a list of pairs. Unknown parameters are simply never looked at.

@@ -21,16 +21,47 @@ pub fn generate(org: Uuid) -> String {
     )
 }
 
-/// The hex SHA-256 under which a token is stored and looked up.
-pub fn hash(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(token.as_bytes());
+/// The SHA-256 of a token. The server keys its token cache by these bytes; the database
+/// stores their [`hex`] form.
+pub type Digest256 = [u8; 32];
+
+pub fn digest(token: &str) -> Digest256 {
+    digest_bytes(token.as_bytes())
+}
+
+pub fn digest_bytes(token: &[u8]) -> Digest256 {
+    Sha256::digest(token).into()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The lowercase hex form of a digest, as stored.
+pub fn hex(digest: &Digest256) -> String {
     let mut out = String::with_capacity(64);
     for byte in digest {
         out.push(HEX[(byte >> 4) as usize] as char);
         out.push(HEX[(byte & 0xf) as usize] as char);
     }
     out
+}
+
+/// The digest a stored hex form stands for; `None` for anything that is not 64 hex digits.
+pub fn from_hex(text: &str) -> Option<Digest256> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// The hex SHA-256 under which a token is stored and looked up.
+pub fn hash(token: &str) -> String {
+    hex(&digest(token))
 }
 
 #[cfg(test)]
@@ -47,5 +78,9 @@ mod tests {
         assert_eq!(hash(&a), hash(&a));
         assert_ne!(hash(&a), hash(&b));
         assert_eq!(hash(&a).len(), 64);
+        assert_eq!(from_hex(&hash(&a)), Some(digest(&a)));
+        assert_eq!(from_hex(&hash(&a).to_uppercase()), Some(digest(&a)));
+        assert_eq!(from_hex("abc"), None);
+        assert_eq!(from_hex(&"g".repeat(64)), None);
     }
 }

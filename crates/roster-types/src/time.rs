@@ -7,12 +7,37 @@ use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
 /// Formats milliseconds since the Unix epoch as `2015-10-18T14:26:16.000Z`.
 pub fn format_millis(millis: i64) -> String {
-    match Utc.timestamp_millis_opt(millis).single() {
-        Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
-        None => Utc
-            .timestamp_millis_opt(0)
-            .unwrap()
-            .to_rfc3339_opts(SecondsFormat::Millis, true),
+    use chrono::{Datelike, Timelike};
+    let time = Utc
+        .timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    if !(0..=9999).contains(&time.year()) {
+        return time.to_rfc3339_opts(SecondsFormat::Millis, true);
+    }
+    // Written digit by digit: this runs on every `/me`, and chrono's general formatter was
+    // a measurable share of it. The output is `to_rfc3339_opts(Millis, true)`'s (tested).
+    let mut out = String::with_capacity(24);
+    push_digits(&mut out, time.year() as u32, 4);
+    for (separator, value, width) in [
+        ('-', time.month(), 2),
+        ('-', time.day(), 2),
+        ('T', time.hour(), 2),
+        (':', time.minute(), 2),
+        (':', time.second(), 2),
+        ('.', time.timestamp_subsec_millis().min(999), 3),
+    ] {
+        out.push(separator);
+        push_digits(&mut out, value, width);
+    }
+    out.push('Z');
+    out
+}
+
+/// `value` as exactly `width` decimal digits, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
     }
 }
 
@@ -25,12 +50,38 @@ pub fn parse_millis(text: &str) -> Option<i64> {
 
 /// The current time in milliseconds since the epoch.
 pub fn now_millis() -> i64 {
-    Utc::now().timestamp_millis()
+    // Straight from the system clock: this runs on every request.
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_format_is_chronos_rfc3339_with_millis() {
+        let mut millis: i64 = -62_135_596_800_000; // 0001-01-01
+        let end: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999
+        let step = (end - millis) / 100_000;
+        while millis <= end {
+            let expected = Utc
+                .timestamp_millis_opt(millis)
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Millis, true);
+            assert_eq!(format_millis(millis), expected, "{millis}");
+            millis += step + 7;
+        }
+        for millis in [0, 999, 1_000, -1, 1_445_178_376_028] {
+            let expected = Utc
+                .timestamp_millis_opt(millis)
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Millis, true);
+            assert_eq!(format_millis(millis), expected, "{millis}");
+        }
+    }
 
     #[test]
     fn formats_with_milliseconds_and_z() {

@@ -1,18 +1,14 @@
 //! Crash safety and secrets: the real binary, killed with SIGKILL mid-stream, and its logs.
 
+mod common;
+
+use common::free_port;
+
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn init(url: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_roster"))

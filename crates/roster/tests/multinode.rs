@@ -4,6 +4,10 @@
 //! `ROSTER_TEST_POSTGRES_URL` is set). The outage test needs PostgreSQL: it is ignored unless
 //! run with `--include-ignored` (as `.ci/run` does with PostgreSQL).
 
+mod common;
+
+use common::free_port;
+
 use roster_store::testing::TestDb;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -18,14 +22,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn roster(url: &str, args: &[&str]) -> String {

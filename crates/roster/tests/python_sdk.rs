@@ -6,6 +6,10 @@
 //! reinstalled only when the requirements file changes. Anything missing is a test
 //! failure with a message saying what to install, never a silent skip.
 
+mod common;
+
+use common::free_port;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -105,14 +109,6 @@ fn build_sdk_venv() -> PathBuf {
         );
     }
     python
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Lines of a child's pipe, read on a thread.

@@ -5,11 +5,11 @@
 use super::visible_person;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::render;
 use crate::state::AppState;
-use crate::view::{person_view, ViewContext, ViewOptions};
-use crate::wire::{json_response, QueryParams};
+use crate::view::{visibility, ViewContext, ViewOptions};
+use crate::wire::QueryParams;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use roster_types::{ErrorBody, Person};
 
@@ -42,8 +42,6 @@ pub async fn get_person_details(
     };
     let person = visible_person(&state, &caller, &person_id).await?;
     let live = caller.live(&state, &person);
-    Ok(json_response(
-        StatusCode::OK,
-        &person_view(&person, &caller.viewer, &options, &live),
-    ))
+    let visibility = visibility(&person, &caller.viewer, &options);
+    Ok(render::respond(&state, &person, visibility, &live))
 }

@@ -145,6 +145,21 @@ async fn health_readiness_and_metrics_are_served_outside_v1() {
     ] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
+    // The latency histogram is consistent: its +Inf bucket is its count, which covers at
+    // least this test's two calls (other tests in this process add theirs).
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series))
+            .unwrap_or_else(|| panic!("{series} missing from\n{text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let count = value("roster_http_request_duration_seconds_count{route=\"/v1/people/me\"}");
+    let infinite =
+        value("roster_http_request_duration_seconds_bucket{route=\"/v1/people/me\",le=\"+Inf\"}");
+    assert!(count >= 2.0, "{count}");
+    assert_eq!(count, infinite);
 }
 
 #[tokio::test]

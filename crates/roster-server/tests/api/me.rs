@@ -279,6 +279,69 @@ async fn every_kind_of_bad_token_is_a_401_with_the_webex_body() {
     error_body(response, 401).await;
 }
 
+/// One keep-alive connection carrying several callers' tokens in turn, as a proxy that pools
+/// connections would: each request is answered for its own token (the edge remembers the
+/// last token of a connection to skip hashing it again).
+#[tokio::test]
+async fn each_request_on_a_shared_connection_is_its_own_tokens() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let org = app.org("Acme").await;
+    let ada = app.person(&org, "Ada Lovelace", &[]).await;
+    let bob = app.person(&org, "Bob Babbage", &[]).await;
+    let (ada_token, bob_token) = (app.token(&ada).await, app.token(&bob).await);
+    // Same length and prefix as Ada's, differing only in the last character.
+    let mut forged = ada_token.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'a' { 'b' } else { 'a' });
+
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut pending = Vec::new();
+    let steps = [
+        (&ada_token, 200, Some("Ada Lovelace")),
+        (&ada_token, 200, Some("Ada Lovelace")),
+        (&bob_token, 200, Some("Bob Babbage")),
+        (&forged, 401, None),
+        (&ada_token, 200, Some("Ada Lovelace")),
+        (&forged, 401, None),
+    ];
+    for (token, status, name) in steps {
+        let request = format!(
+            "GET /v1/people/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // Read exactly one response: the head, then Content-Length bytes of body.
+        let (head, body) = loop {
+            if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&pending[..end]).to_string();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap();
+                if pending.len() >= end + 4 + length {
+                    let body = pending[end + 4..end + 4 + length].to_vec();
+                    pending.drain(..end + 4 + length);
+                    break (head, body);
+                }
+            }
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "connection closed early");
+            pending.extend_from_slice(&buf[..n]);
+        };
+        assert!(head.starts_with(&format!("HTTP/1.1 {status}")), "{head}");
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        if let Some(name) = name {
+            assert_eq!(body["displayName"], name);
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_deleted_persons_token_stops_working_at_once() {
     let app = spawn_app().await;
@@ -351,6 +414,56 @@ async fn a_client_tracking_id_is_echoed_and_otherwise_one_is_generated() {
         .to_str()
         .unwrap()
         .starts_with("ROSTER_"));
+}
+
+/// `GET /v1/people/me` skips the router (see `edge.rs`); HEAD goes through it. Both, cold
+/// and warm, must answer exactly as the one handler does.
+#[tokio::test]
+async fn me_answers_the_same_cold_warm_and_through_head() {
+    let (app, example) = demo_app().await;
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let response = app.get("/v1/people/me", &example.token).await;
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json;charset=UTF-8"
+        );
+        assert!(response.headers()["trackingid"]
+            .to_str()
+            .unwrap()
+            .starts_with("ROSTER_"));
+        let mut body = json_body(response, 200).await;
+        body["lastActivity"] = Value::Null;
+        bodies.push(body);
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[1], bodies[2]);
+
+    let head = app
+        .request(Method::HEAD, "/v1/people/me", Some(&example.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.headers().contains_key("trackingid"));
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // Errors on the direct path get the Webex body and the caller's tracking id too.
+    let response = app
+        .request(
+            Method::GET,
+            "/v1/people/me?callingData=maybe",
+            Some(&example.token),
+        )
+        .header("TrackingID", "client-id-1")
+        .send()
+        .await
+        .unwrap();
+    let (_message, body) = error_body(response, 400).await;
+    assert_eq!(
+        body["trackingId"], "client-id-1",
+        "the header equals it too"
+    );
 }
 
 #[tokio::test]

@@ -193,27 +193,21 @@ fn print_table(people: &[Person]) {
                 .min(40)
         })
         .collect();
-    println!(
-        "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-        headers[0],
-        headers[1],
-        headers[2],
-        headers[3],
-        w0 = widths[0],
-        w1 = widths[1],
-        w2 = widths[2]
-    );
-    for r in &rows {
+    let print_row = |cells: [&str; 4]| {
         println!(
             "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
             w0 = widths[0],
             w1 = widths[1],
             w2 = widths[2]
         );
+    };
+    print_row(headers);
+    for r in &rows {
+        print_row([&r[0], &r[1], &r[2], &r[3]]);
     }
     eprintln!("{} people", rows.len());
 }

@@ -1,0 +1,263 @@
+//! Serialised person views, rendered once per version of a record and reused.
+//!
+//! `GET /v1/people/me` and `GET /v1/people/{personId}` are the hot reads. What they show
+//! depends on the record, on the [`Visibility`] `view.rs` decides for the caller, and on
+//! two live values, `lastActivity` and `status`. So the body is serialised once per
+//! (record version, visibility) and kept as byte segments around those values, which are
+//! spliced in on each request. The render itself is an ordinary
+//! [`project`] and serde, so the rules stay in `view.rs` and the bytes are serde's.
+
+use crate::state::AppState;
+use crate::view::{last_activity, presence, project, Live, Visibility};
+use crate::wire::{json_bytes_response, json_response};
+use axum::http::StatusCode;
+use axum::response::Response;
+use roster_store::PersonRecord;
+use roster_types::time::format_millis;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// What a render depends on besides the record's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RenderKey {
+    person: Uuid,
+    visibility: Visibility,
+    /// Whether any activity is known: it decides `invitePending` and whether `lastActivity`
+    /// is present at all.
+    active: bool,
+}
+
+/// The view of `record` with `visibility` at `live`, as a `200` JSON response.
+pub fn respond(
+    state: &AppState,
+    record: &Arc<PersonRecord>,
+    visibility: Visibility,
+    live: &Live,
+) -> Response {
+    let key = RenderKey {
+        person: record.id,
+        visibility,
+        active: last_activity(record, live).is_some(),
+    };
+    let render = match state.caches.renders.get(&key) {
+        // A reloaded record is a different `Arc`, so an old render is never served for it.
+        Some(render) if Arc::ptr_eq(&render.record, record) => render,
+        _ => match Render::new(record, visibility, live) {
+            Some(render) => {
+                let render = Arc::new(render);
+                state.caches.renders.insert(key, render.clone());
+                render
+            }
+            // Cannot happen with serde's output; serve the plain view rather than fail.
+            None => {
+                return json_response(StatusCode::OK, &project(record, visibility, live));
+            }
+        },
+    };
+    render.respond(live)
+}
+
+/// A live value's place in a rendered body.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    LastActivity,
+    Status,
+}
+
+/// One view of one record, serialised around its live values.
+pub struct Render {
+    /// The record this was rendered from.
+    record: Arc<PersonRecord>,
+    /// The body's bytes between the live values: one more segment than slots.
+    segments: Vec<Vec<u8>>,
+    slots: Vec<Slot>,
+}
+
+impl Render {
+    /// Bytes held, for the cache's memory bound; the record is counted roughly.
+    pub fn weight(&self) -> u32 {
+        let bytes = self.segments.iter().map(Vec::len).sum::<usize>() + 512;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+
+    fn new(record: &Arc<PersonRecord>, visibility: Visibility, live: &Live) -> Option<Render> {
+        let person = project(record, visibility, live);
+        let body = serde_json::to_vec(&person).ok()?;
+        // (where the value starts, its length, what it is), in body order. Keys with their
+        // opening quote cannot occur inside a JSON string (its quotes are escaped), so these
+        // positions are exact.
+        let mut found = Vec::new();
+        if let Some(value) = &person.last_activity {
+            let start = find_value(&body, "lastActivity", value)?;
+            found.push((start, value.len(), Slot::LastActivity));
+        }
+        if let Some(status) = person.status {
+            let start = find_value(&body, "status", status.as_str())?;
+            found.push((start, status.as_str().len(), Slot::Status));
+        }
+        found.sort_by_key(|(start, _, _)| *start);
+        let mut segments = Vec::with_capacity(found.len() + 1);
+        let mut slots = Vec::with_capacity(found.len());
+        let mut at = 0;
+        for (start, len, slot) in found {
+            segments.push(body[at..start].to_vec());
+            slots.push(slot);
+            at = start + len;
+        }
+        segments.push(body[at..].to_vec());
+        Some(Render {
+            record: record.clone(),
+            segments,
+            slots,
+        })
+    }
+
+    fn respond(&self, live: &Live) -> Response {
+        let size = self.segments.iter().map(Vec::len).sum::<usize>() + 40;
+        let mut body = Vec::with_capacity(size);
+        for (segment, slot) in self.segments.iter().zip(self.slots.iter()) {
+            body.extend_from_slice(segment);
+            match slot {
+                Slot::LastActivity => {
+                    let at = last_activity(&self.record, live).unwrap_or(live.now);
+                    push_timestamp(&mut body, at);
+                }
+                Slot::Status => {
+                    body.extend_from_slice(presence(&self.record, live).as_str().as_bytes());
+                }
+            }
+        }
+        body.extend_from_slice(self.segments.last().map_or(&[][..], Vec::as_slice));
+        json_bytes_response(StatusCode::OK, body)
+    }
+}
+
+/// Appends `millis` formatted as a wire timestamp. A caller's `lastActivity` is the time of
+/// their request, so consecutive requests mostly share the millisecond: each thread keeps
+/// its last formatting.
+fn push_timestamp(body: &mut Vec<u8>, millis: i64) {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with_borrow_mut(|(last, text)| {
+        if *last != millis {
+            *last = millis;
+            *text = format_millis(millis);
+        }
+        body.extend_from_slice(text.as_bytes());
+    });
+}
+
+/// Where the string value of `"key":"value"` starts in `body`.
+fn find_value(body: &[u8], key: &str, value: &str) -> Option<usize> {
+    let token = format!("\"{key}\":\"{value}\"");
+    Some(find(body, token.as_bytes())? + key.len() + 4)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::tests::{record, NOW};
+
+    fn body_bytes(response: Response) -> Vec<u8> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap()
+                .to_vec()
+        })
+    }
+
+    /// Rendered views are bounded by their bytes, whatever the number of people viewed.
+    #[test]
+    fn rendered_views_stay_within_their_byte_budget() {
+        let caches = crate::cache::Caches::new(100_000);
+        let visibility = Visibility {
+            presence: true,
+            admin_fields: true,
+            roles: true,
+            calling: true,
+        };
+        let live = Live {
+            now: NOW,
+            noted_activity: None,
+        };
+        let mut inserted = 0u64;
+        for _ in 0..40_000 {
+            let person = Arc::new(record(Uuid::new_v4()));
+            let render = Arc::new(Render::new(&person, visibility, &live).unwrap());
+            inserted += u64::from(render.weight());
+            let key = RenderKey {
+                person: person.id,
+                visibility,
+                active: true,
+            };
+            caches.renders.insert(key, render);
+        }
+        assert!(
+            inserted > 2 * crate::cache::RENDER_BYTES,
+            "the test overfills it"
+        );
+        assert!(
+            caches.renders.weight() <= crate::cache::RENDER_BYTES,
+            "{}",
+            caches.renders.weight()
+        );
+    }
+
+    /// Whatever the visibility and the live values, a render reused later is byte for byte
+    /// what serialising the view afresh gives, as long as its key still matches.
+    #[test]
+    fn a_reused_render_equals_a_fresh_serialisation() {
+        let minute = 60 * 1000;
+        for stored_activity in [None, Some(NOW - 20 * minute), Some(NOW - minute)] {
+            for invite_pending in [false, true] {
+                let mut person = record(Uuid::new_v4());
+                person.last_activity = stored_activity;
+                person.invite_pending = invite_pending;
+                let person = Arc::new(person);
+                for bits in 0..16u8 {
+                    let visibility = Visibility {
+                        presence: bits & 1 != 0,
+                        admin_fields: bits & 2 != 0,
+                        roles: bits & 4 != 0,
+                        calling: bits & 8 != 0,
+                    };
+                    for noted in [None, Some(NOW)] {
+                        let first = Live {
+                            now: NOW,
+                            noted_activity: noted,
+                        };
+                        let Some(render) = Render::new(&person, visibility, &first) else {
+                            assert!(
+                                visibility.presence && stored_activity.is_none() && noted.is_none()
+                            );
+                            continue;
+                        };
+                        for later in [0, 5 * minute, 30 * minute] {
+                            let live = Live {
+                                now: NOW + later,
+                                noted_activity: noted.map(|at| at + later / 2),
+                            };
+                            let fresh =
+                                json_response(StatusCode::OK, &project(&person, visibility, &live));
+                            assert_eq!(
+                                body_bytes(render.respond(&live)),
+                                body_bytes(fresh),
+                                "{visibility:?} {live:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
