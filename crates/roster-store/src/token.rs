@@ -1,24 +1,22 @@
-//! Access tokens: generated with 256 bits of randomness, stored only as a SHA-256 hash.
+//! Access tokens: generated with over 256 bits of randomness, stored only as a SHA-256 hash.
 //!
 //! A fast hash is enough here (unlike passwords): the input is uniformly random, so there is
 //! nothing to brute-force, and the lookup stays cheap on the hot path.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
+use rand::distributions::{Alphanumeric, DistString};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// Length of a token's secret part: 64 letters and digits, like Webex's, carry
+/// 64 * log2(62) = 381 bits.
+const SECRET_LEN: usize = 64;
+
 /// A new token in the shape of Webex's personal access tokens:
-/// `<opaque>_<marker>_<org uuid>`.
+/// `<secret>_<marker>_<org uuid>`. The secret is letters and digits only, so the first
+/// `_` always ends it (base64url would put `_` inside it about half the time).
 pub fn generate(org: Uuid) -> String {
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    format!(
-        "{}_RSTR_{}",
-        URL_SAFE_NO_PAD.encode(secret),
-        org.hyphenated()
-    )
+    let secret = Alphanumeric.sample_string(&mut rand::rngs::OsRng, SECRET_LEN);
+    format!("{secret}_RSTR_{}", org.hyphenated())
 }
 
 /// The SHA-256 of a token. The server keys its token cache by these bytes; the database
@@ -74,7 +72,7 @@ mod tests {
         let a = generate(org);
         let b = generate(org);
         assert_ne!(a, b);
-        assert!(a.len() >= 43 + 6 + 36);
+        assert_eq!(a.len(), SECRET_LEN + "_RSTR_".len() + 36);
         assert_eq!(hash(&a), hash(&a));
         assert_ne!(hash(&a), hash(&b));
         assert_eq!(hash(&a).len(), 64);
@@ -82,5 +80,19 @@ mod tests {
         assert_eq!(from_hex(&hash(&a).to_uppercase()), Some(digest(&a)));
         assert_eq!(from_hex("abc"), None);
         assert_eq!(from_hex(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn the_first_underscore_ends_the_secret() {
+        let org = Uuid::new_v4();
+        // Enough tokens that a `_` inside the secret (a 1 in 64 chance per character with
+        // base64url) would all but surely show up.
+        for _ in 0..200 {
+            let token = generate(org);
+            let (secret, rest) = token.split_once('_').unwrap();
+            assert_eq!(secret.len(), SECRET_LEN, "{token}");
+            assert!(secret.bytes().all(|b| b.is_ascii_alphanumeric()), "{token}");
+            assert_eq!(rest, format!("RSTR_{}", org.hyphenated()));
+        }
     }
 }
