@@ -147,6 +147,73 @@ fn export_then_import_round_trips_a_directory() {
 }
 
 #[test]
+fn import_refuses_what_the_api_would_refuse_and_names_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.db");
+    init(&db);
+    let jsonl = dir.path().join("people.jsonl");
+    let person = |email: &str, extra: serde_json::Value| {
+        let mut p = serde_json::json!({"emails": [email], "displayName": "Someone"});
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        p.to_string()
+    };
+    let phones: Vec<_> = (0..101)
+        .map(|i| serde_json::json!({"type": "work", "value": format!("+1 555 {i:04}")}))
+        .collect();
+    let lines = [
+        person("fine@acme.test", serde_json::json!({"nickName": "Fine"})),
+        person(
+            "nick@acme.test",
+            serde_json::json!({"nickName": "n".repeat(1025)}),
+        ),
+        // 1,000 characters, but 3,000 bytes of UTF-8.
+        person(
+            "jid@acme.test",
+            serde_json::json!({"xmppFederationJid": "\u{20ac}".repeat(1000)}),
+        ),
+        person(
+            "tab@acme.test",
+            serde_json::json!({"displayName": "Tab\tby"}),
+        ),
+        person(
+            "phones@acme.test",
+            serde_json::json!({"phoneNumbers": phones}),
+        ),
+        person(
+            "street@acme.test",
+            serde_json::json!({"addresses": [{"streetAddress": "a\u{0}b"}]}),
+        ),
+        person(
+            "edge@acme.test",
+            serde_json::json!({"title": "t".repeat(1024)}),
+        ),
+    ];
+    std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
+    let out = roster(&db, &["import", jsonl.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for expected in [
+        "line 2: 'nickName' is longer than 1024 characters (2048 bytes)",
+        "line 3: 'xmppFederationJid' is longer than 1024 characters (2048 bytes)",
+        "line 4: 'displayName' contains control characters",
+        "line 5: 'phoneNumbers' has more than 100 entries",
+        "line 6: 'addresses' contains control characters",
+        "imported 2 new, 0 already present, 5 rejected",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing '{expected}' in:\n{stderr}"
+        );
+    }
+    let people = export_lines(&db);
+    let emails: Vec<_> = people.iter().map(|p| p["emails"][0].clone()).collect();
+    assert_eq!(people.len(), 3, "the admin, fine and edge: {emails:?}");
+    assert!(people.iter().any(|p| p["title"] == "t".repeat(1024)));
+}
+
+#[test]
 fn tokens_are_listed_without_secrets_and_revoked_by_id() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("roster.db");

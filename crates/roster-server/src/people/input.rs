@@ -37,17 +37,24 @@ fn text(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> 
 }
 
 fn check_chars(field: &str, value: &str) -> Result<(), ApiError> {
+    match text_problem(value) {
+        Some(problem) => Err(ApiError::bad_request(format!("'{field}' {problem}."))),
+        None => Ok(()),
+    }
+}
+
+/// What makes `value` unfit for a text field, if anything. The API and `roster import`
+/// share this rule, so an imported person can always be sent back unchanged in a PUT.
+pub fn text_problem(value: &str) -> Option<String> {
     if value.chars().count() > MAX_FIELD_CHARS || value.len() > MAX_FIELD_BYTES {
-        return Err(ApiError::bad_request(format!(
-            "'{field}' is longer than {MAX_FIELD_CHARS} characters ({MAX_FIELD_BYTES} bytes)."
-        )));
+        return Some(format!(
+            "is longer than {MAX_FIELD_CHARS} characters ({MAX_FIELD_BYTES} bytes)"
+        ));
     }
     if value.chars().any(|c| c.is_control()) {
-        return Err(ApiError::bad_request(format!(
-            "'{field}' contains control characters."
-        )));
+        return Some("contains control characters".to_string());
     }
-    Ok(())
+    None
 }
 
 fn check_len<T>(field: &str, list: &[T]) -> Result<(), ApiError> {

@@ -8,7 +8,7 @@
 use crate::cli::{ImportArgs, ImportFormat};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use roster_server::people::input::is_valid_email;
+use roster_server::people::input::{is_valid_email, text_problem, MAX_LIST_ENTRIES};
 use roster_store::{roles, ImportOutcome, PersonDraft, Store};
 use roster_types::time::parse_millis;
 use roster_types::{
@@ -354,28 +354,81 @@ fn csv_person(headers: &[String], record: &csv::StringRecord) -> Result<PersonLi
     Ok(person)
 }
 
+/// The checks on sizes and characters that the API makes on a POST or PUT body, so that
+/// an imported person is one the API could have stored and can be sent back in a PUT.
+fn check_shape(row: &PersonLine) -> Result<(), String> {
+    let lists = [
+        ("emails", row.emails.len()),
+        ("phoneNumbers", row.phone_numbers.len()),
+        ("roles", row.roles.len()),
+        ("licenses", row.licenses.len()),
+        ("addresses", row.addresses.len()),
+        ("siteUrls", row.site_urls.len()),
+        ("sipAddresses", row.sip_addresses.len()),
+    ];
+    if let Some((field, _)) = lists.iter().find(|(_, len)| *len > MAX_LIST_ENTRIES) {
+        return Err(format!(
+            "'{field}' has more than {MAX_LIST_ENTRIES} entries"
+        ));
+    }
+    let single = [
+        ("displayName", &row.display_name),
+        ("firstName", &row.first_name),
+        ("lastName", &row.last_name),
+        ("nickName", &row.nick_name),
+        ("title", &row.title),
+        ("department", &row.department),
+        ("manager", &row.manager),
+        ("avatar", &row.avatar),
+        ("timezone", &row.timezone),
+        ("extension", &row.extension),
+        ("xmppFederationJid", &row.xmpp_federation_jid),
+    ];
+    let single = single
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value.as_deref()?)));
+    let phones = row
+        .phone_numbers
+        .iter()
+        .map(|p| ("phoneNumbers.value", p.value.as_str()));
+    let sips = row
+        .sip_addresses
+        .iter()
+        .map(|a| ("sipAddresses.value", a.value.as_str()));
+    let urls = row.site_urls.iter().map(|u| ("siteUrls", u.as_str()));
+    let addresses = row.addresses.iter().flat_map(|a| {
+        [
+            &a.address_type,
+            &a.country,
+            &a.locality,
+            &a.region,
+            &a.street_address,
+            &a.postal_code,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|v| ("addresses", v.as_str()))
+    });
+    for (field, value) in single
+        .chain(phones)
+        .chain(sips)
+        .chain(urls)
+        .chain(addresses)
+    {
+        if let Some(problem) = text_problem(value) {
+            return Err(format!("'{field}' {problem}"));
+        }
+    }
+    Ok(())
+}
+
 /// Checks a row and resolves its references; the reason on failure names the field.
 async fn to_draft(
     store: &dyn Store,
     context: &mut ImportContext,
     row: PersonLine,
 ) -> Result<PersonDraft, String> {
-    let texts = [
-        &row.display_name,
-        &row.first_name,
-        &row.last_name,
-        &row.nick_name,
-        &row.title,
-        &row.department,
-        &row.manager,
-        &row.avatar,
-        &row.timezone,
-        &row.extension,
-        &row.xmpp_federation_jid,
-    ];
-    if texts.into_iter().flatten().any(|v| v.contains('\0')) {
-        return Err("a field contains a NUL character".into());
-    }
+    check_shape(&row)?;
     let emails: Vec<String> = row.emails.iter().map(|e| e.trim().to_string()).collect();
     if emails.is_empty() {
         return Err("no email address".into());
@@ -488,29 +541,6 @@ async fn to_draft(
         ),
         None => None,
     };
-    let too_long = [
-        &row.display_name,
-        &row.first_name,
-        &row.last_name,
-        &row.title,
-        &row.department,
-        &row.manager,
-        &row.avatar,
-        &row.timezone,
-        &row.extension,
-    ]
-    .into_iter()
-    .flatten()
-    .any(|v| {
-        v.chars().count() > roster_server::people::input::MAX_FIELD_CHARS
-            || v.len() > roster_server::people::input::MAX_FIELD_BYTES
-    });
-    if too_long {
-        return Err(format!(
-            "a field is longer than {} characters",
-            roster_server::people::input::MAX_FIELD_CHARS
-        ));
-    }
     Ok(PersonDraft {
         id,
         org_id,
