@@ -102,7 +102,27 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
         })
         .collect();
 
-    std::thread::sleep(Duration::from_millis(1500));
+    // Kill once the stream is well under way, however slow the machine is today.
+    let acknowledged_so_far = || {
+        sent.lock()
+            .unwrap()
+            .values()
+            .filter(|s| {
+                matches!(
+                    s,
+                    Sent::Create {
+                        acknowledged: true,
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acknowledged_so_far() < 50 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
     server.kill().unwrap(); // SIGKILL, mid-stream
     server.wait().unwrap();
     stop.store(true, Ordering::SeqCst);

@@ -271,3 +271,22 @@ pub fn ids_of(items: &[Value]) -> Vec<String> {
         .map(|p| p["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Waits until `seen` holds: for changes made straight in the store, which the server
+/// only learns about through the change feed (polled every 50 ms here). Polling instead of
+/// one fixed sleep keeps the test quick and still correct when a loaded CI machine
+/// delays a poll; the caches have no expiry, so only the feed can make `seen` true.
+pub async fn until_the_feed_delivers<F, Fut>(what: &str, mut seen: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !seen().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not delivered within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

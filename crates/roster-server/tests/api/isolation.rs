@@ -212,8 +212,12 @@ async fn a_revoked_partner_relation_closes_the_door_at_once() {
         .await;
     let token = w.app.token(&partner_admin).await;
     w.app.store.add_managed_org(w.a.id, w.b.id).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let path = format!("/v1/people/{}", person_id(&w.secret));
+    let (app, path_ref, caller) = (&w.app, &path, &token);
+    until_the_feed_delivers("the new partner relation", || async move {
+        app.get(path_ref, caller).await.status() == 200
+    })
+    .await;
     let body = json_body(w.app.get(&path, &token).await, 200).await;
     assert_eq!(
         body["displayName"], "Zelda Secret",
@@ -225,7 +229,10 @@ async fn a_revoked_partner_relation_closes_the_door_at_once() {
         .remove_managed_org(w.a.id, w.b.id)
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    until_the_feed_delivers("the removed partner relation", || async move {
+        app.get(path_ref, caller).await.status() == 404
+    })
+    .await;
     let response = w.app.get(&path, &token).await;
     let text = response.text().await.unwrap();
     assert!(text.contains("could not be found"), "{text}");

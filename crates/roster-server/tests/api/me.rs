@@ -175,9 +175,13 @@ async fn an_explicit_presence_state_wins_while_it_lasts() {
         .await
         .unwrap();
     // The server learns about the change through the change feed, like any other process.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let body = json_body(app.get_me(&token).await, 200).await;
-    assert_eq!(body["status"], "DoNotDisturb");
+    let (server, caller) = (&app, &token);
+    let status =
+        || async move { json_body(server.get_me(caller).await, 200).await["status"].clone() };
+    until_the_feed_delivers("do not disturb", || async move {
+        status().await == "DoNotDisturb"
+    })
+    .await;
 
     app.store
         .set_presence(
@@ -186,12 +190,12 @@ async fn an_explicit_presence_state_wins_while_it_lasts() {
         )
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let body = json_body(app.get_me(&token).await, 200).await;
-    assert_eq!(
-        body["status"], "active",
-        "an expired state falls back to activity"
-    );
+    // An expired state falls back to activity.
+    until_the_feed_delivers(
+        "expired meeting",
+        || async move { status().await == "active" },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -350,12 +354,16 @@ async fn a_deleted_persons_token_stops_working_at_once() {
     let token = app.token(&person).await;
     assert_eq!(app.get_me(&token).await.status(), 200);
     app.store.delete_person(person.id).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (server, caller) = (&app, &token);
+    until_the_feed_delivers("the deletion", || async move {
+        server.get_me(caller).await.status() == 401
+    })
+    .await;
     error_body(app.get_me(&token).await, 401).await;
 }
 
 #[tokio::test]
-async fn a_token_revoked_by_another_process_is_rejected_within_the_poll_interval() {
+async fn a_token_revoked_by_another_process_is_rejected_once_the_feed_delivers() {
     let app = spawn_app().await;
     let org = app.org("Acme").await;
     let person = app.person(&org, "Revokee", &[]).await;
@@ -363,7 +371,11 @@ async fn a_token_revoked_by_another_process_is_rejected_within_the_poll_interval
     assert_eq!(app.get_me(&token).await.status(), 200, "token cached now");
     let id = app.store.list_tokens(Some(person.id)).await.unwrap()[0].id;
     app.store.revoke_token(id).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (server, caller) = (&app, &token);
+    until_the_feed_delivers("the revocation", || async move {
+        server.get_me(caller).await.status() == 401
+    })
+    .await;
     let (_, body) = error_body(app.get_me(&token).await, 401).await;
     assert_eq!(
         body["errors"][0]["description"],

@@ -586,12 +586,13 @@ async fn presence_is_hidden_from_someone_who_turned_sharing_off() {
         .set_status_sharing(d.user.id, false)
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let body = json_body(d.app.get(&path, &d.user_token).await, 200).await;
-    assert!(
-        body.get("status").is_none(),
-        "the caller shares nothing, sees nothing"
-    );
+    // The caller shares nothing, so sees nothing.
+    let (app, path_ref, caller) = (&d.app, &path, &d.user_token);
+    until_the_feed_delivers("the sharing switch", || async move {
+        let body = json_body(app.get(path_ref, caller).await, 200).await;
+        body.get("status").is_none()
+    })
+    .await;
     let path = format!("/v1/people/{}", person_id(&d.user));
     let body = json_body(d.app.get(&path, &d.full_admin_token).await, 200).await;
     assert!(body.get("status").is_none() && body.get("lastActivity").is_none());
