@@ -50,6 +50,21 @@ enum Sent {
     Create { title: String, acknowledged: bool },
 }
 
+/// How many creates got their 200.
+fn acknowledged_creates(sent: &HashMap<String, Sent>) -> usize {
+    sent.values()
+        .filter(|s| {
+            matches!(
+                s,
+                Sent::Create {
+                    acknowledged: true,
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
 #[test]
 fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,23 +118,8 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
         .collect();
 
     // Kill once the stream is well under way, however slow the machine is today.
-    let acknowledged_so_far = || {
-        sent.lock()
-            .unwrap()
-            .values()
-            .filter(|s| {
-                matches!(
-                    s,
-                    Sent::Create {
-                        acknowledged: true,
-                        ..
-                    }
-                )
-            })
-            .count()
-    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while acknowledged_so_far() < 50 && Instant::now() < deadline {
+    while acknowledged_creates(&sent.lock().unwrap()) < 50 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -132,18 +132,7 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
 
     let sent = sent.lock().unwrap().clone();
     let updated = updated.lock().unwrap().clone();
-    let acknowledged = sent
-        .values()
-        .filter(|s| {
-            matches!(
-                s,
-                Sent::Create {
-                    acknowledged: true,
-                    ..
-                }
-            )
-        })
-        .count();
+    let acknowledged = acknowledged_creates(&sent);
     assert!(
         acknowledged >= 10,
         "the stream ran before the kill ({acknowledged} creates)"
