@@ -118,6 +118,23 @@ pub struct Address {
     pub postal_code: Option<String>,
 }
 
+impl Address {
+    /// The values of the fields that are set, for checks that apply to every one of them.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.address_type,
+            &self.country,
+            &self.locality,
+            &self.region,
+            &self.street_address,
+            &self.postal_code,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SipAddress {

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::view::Viewer;
 use roster_store::{roles, PersonDraft, PersonRecord};
-use roster_types::{GlobalId, IdKind, PersonInput};
+use roster_types::{Address, GlobalId, IdKind, PersonInput};
 use uuid::Uuid;
 
 /// The longest string any field may hold, in characters.
@@ -190,20 +190,8 @@ pub async fn draft_from_input(
     }
     let addresses = input.addresses.unwrap_or_default();
     check_len("addresses", &addresses)?;
-    for address in &addresses {
-        for value in [
-            &address.address_type,
-            &address.country,
-            &address.locality,
-            &address.region,
-            &address.street_address,
-            &address.postal_code,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            check_chars("addresses", value)?;
-        }
+    for value in addresses.iter().flat_map(Address::values) {
+        check_chars("addresses", value)?;
     }
     let site_urls = input.site_urls.unwrap_or_default();
     check_len("siteUrls", &site_urls)?;

@@ -396,19 +396,11 @@ fn check_shape(row: &PersonLine) -> Result<(), String> {
         .iter()
         .map(|a| ("sipAddresses.value", a.value.as_str()));
     let urls = row.site_urls.iter().map(|u| ("siteUrls", u.as_str()));
-    let addresses = row.addresses.iter().flat_map(|a| {
-        [
-            &a.address_type,
-            &a.country,
-            &a.locality,
-            &a.region,
-            &a.street_address,
-            &a.postal_code,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|v| ("addresses", v.as_str()))
-    });
+    let addresses = row
+        .addresses
+        .iter()
+        .flat_map(Address::values)
+        .map(|v| ("addresses", v));
     for (field, value) in single
         .chain(phones)
         .chain(sips)
