@@ -164,11 +164,15 @@ impl Edge {
         let state = self.0.state.clone();
         if method == MethodLabel::Get && route == Route::Me {
             let (parts, _body) = request.into_parts();
-            return Box::pin(me(state, parts, digest));
+            return Box::pin(direct(state, parts, digest, |state, caller, query| {
+                get_my_own_details(State(state), caller, query)
+            }));
         }
         if let Some(person_id) = direct_person_id(route, method, &request) {
             let (parts, _body) = request.into_parts();
-            return Box::pin(person(state, parts, digest, person_id));
+            return Box::pin(direct(state, parts, digest, |state, caller, query| {
+                get_person_details(State(state), caller, Path(person_id), query)
+            }));
         }
         let mut request = request.map(Body::new);
         if let Some(digest) = digest {
@@ -186,13 +190,22 @@ impl Edge {
 
 type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
-/// `GET /v1/people/me` without the router: its handler with the extractors its signature
-/// names, run in the order axum runs them.
-async fn me(state: AppState, mut parts: Parts, digest: Option<Digest256>) -> Response {
-    let result: Result<Response, ApiError> = async {
+/// A hot read without the router: `handler` gets the extractors the two direct handlers'
+/// signatures name (the caller, then the query), run in the order axum runs them.
+async fn direct<H, F>(
+    state: AppState,
+    mut parts: Parts,
+    digest: Option<Digest256>,
+    handler: H,
+) -> Response
+where
+    H: FnOnce(AppState, Caller, QueryParams) -> F,
+    F: Future<Output = Result<Response, ApiError>>,
+{
+    let result = async {
         let caller = Caller::authenticate(&parts.headers, digest, &state).await?;
         let query = QueryParams::from_request_parts(&mut parts, &state).await?;
-        get_my_own_details(State(state), caller, query).await
+        handler(state, caller, query).await
     }
     .await;
     result.into_response()
@@ -211,22 +224,6 @@ fn direct_person_id<B>(
     }
     let segment = &request.uri().path()["/v1/people/".len()..];
     (!segment.contains('%')).then(|| segment.to_string())
-}
-
-/// `GET /v1/people/{personId}` without the router, like [`me`].
-async fn person(
-    state: AppState,
-    mut parts: Parts,
-    digest: Option<Digest256>,
-    person_id: String,
-) -> Response {
-    let result: Result<Response, ApiError> = async {
-        let caller = Caller::authenticate(&parts.headers, digest, &state).await?;
-        let query = QueryParams::from_request_parts(&mut parts, &state).await?;
-        get_person_details(State(state), caller, Path(person_id), query).await
-    }
-    .await;
-    result.into_response()
 }
 
 /// Runs `handler` until `deadline`, then answers 408. Requests answered at their first poll
