@@ -2,21 +2,22 @@
 //!
 //! A stored [`PersonRecord`] is the whole truth about a person; what any caller sees is a
 //! projection of it made by the server. The backend is chosen once at start-up from the
-//! database URL ([`open`]); each backend owns its schema and migrations, run on open.
+//! database URL ([`open`]); each backend owns its schema and migrations, run on open
+//! (`sqlite.rs`, `postgres.rs`), and both run the same queries ([`SqlStore`], `sql/`).
 
 mod error;
 mod postgres;
 mod records;
 pub mod seed;
+mod sql;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;
 
 pub use error::StoreError;
-pub use postgres::PgStore;
 pub use records::*;
-pub use sqlite::SqliteStore;
+pub use sql::SqlStore;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -147,9 +148,9 @@ impl Default for StoreOptions {
 /// Opens the store a database URL names, creating and migrating it as needed.
 pub async fn open(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, options).await?))
+        Ok(Arc::new(sqlite::open(url, options).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::open(url, options).await?))
+        Ok(Arc::new(postgres::open(url, options).await?))
     } else {
         Err(StoreError::Invalid(format!(
             "unsupported database URL '{}': expected sqlite:PATH or postgres://...",

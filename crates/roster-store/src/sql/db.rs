@@ -1,0 +1,310 @@
+//! The one way a statement runs, on either backend.
+//!
+//! [`Db`] holds the pool of whichever backend the URL named. Each operation matches on the
+//! backend once, here, and hands sqlx the statement's text (numbered for PostgreSQL) and its
+//! values; rows come back through `#[derive(sqlx::FromRow)]` types, which decode from either
+//! backend's rows (see `rows.rs`). Code above this file never names a backend.
+
+use super::dialect::{Dialect, POSTGRES, SQLITE};
+use super::query::{Query, Value};
+use crate::{PoolStats, StoreError, StoreOptions, StoreResult};
+use sqlx::migrate::Migrator;
+use sqlx::pool::{PoolConnection, PoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
+use sqlx::{Arguments, Database, Encode, PgConnection, Postgres, Sqlite, SqliteConnection, Type};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// A row type both backends can decode (what `#[derive(sqlx::FromRow)]` gives for fields of
+/// text, integer and boolean columns).
+pub(crate) trait Row:
+    for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> Row for T where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+pub(crate) struct Db {
+    pool: Pool,
+    /// SQLite allows one writer at a time. Writers of this process queue here, in order,
+    /// instead of in SQLite's busy handler, which polls with growing sleeps (up to 100 ms) and
+    /// so kept waiting writers asleep long after the lock was free. Other processes (the
+    /// CLI) still meet the busy handler. PostgreSQL needs no gate.
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// How to reach a backend: its connection options and its migrations.
+pub(crate) enum Connect {
+    Sqlite(SqliteConnectOptions, &'static Migrator),
+    Postgres(PgConnectOptions, &'static Migrator),
+}
+
+/// The pool settings common to both backends.
+fn pool_options<DB: Database>(options: &StoreOptions) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout)
+}
+
+fn migration_failed(error: sqlx::migrate::MigrateError) -> StoreError {
+    StoreError::Database(format!("migration failed: {error}"))
+}
+
+impl Db {
+    /// Connects and runs the backend's pending migrations.
+    pub async fn open(connect: Connect, options: &StoreOptions) -> StoreResult<Db> {
+        let pool = match connect {
+            Connect::Sqlite(connect, migrator) => {
+                let pool = pool_options(options).connect_with(connect).await?;
+                migrator.run(&pool).await.map_err(migration_failed)?;
+                Pool::Sqlite(pool)
+            }
+            Connect::Postgres(connect, migrator) => {
+                let pool = pool_options(options).connect_with(connect).await?;
+                migrator.run(&pool).await.map_err(migration_failed)?;
+                Pool::Postgres(pool)
+            }
+        };
+        Ok(Db::new(pool))
+    }
+
+    fn new(pool: Pool) -> Db {
+        let write_gate = match pool {
+            Pool::Sqlite(_) => Some(Arc::new(Mutex::new(()))),
+            Pool::Postgres(_) => None,
+        };
+        Db { pool, write_gate }
+    }
+
+    pub fn dialect(&self) -> &'static Dialect {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE,
+            Pool::Postgres(_) => &POSTGRES,
+        }
+    }
+
+    async fn acquire(&self) -> StoreResult<Pooled> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
+        })
+    }
+
+    pub async fn fetch_all<R: Row>(&self, query: &Query) -> StoreResult<Vec<R>> {
+        self.acquire().await?.conn().fetch_all(query).await
+    }
+
+    pub async fn fetch_optional<R: Row>(&self, query: &Query) -> StoreResult<Option<R>> {
+        self.acquire().await?.conn().fetch_optional(query).await
+    }
+
+    pub async fn fetch_one<R: Row>(&self, query: &Query) -> StoreResult<R> {
+        self.acquire().await?.conn().fetch_one(query).await
+    }
+
+    /// The record made of the one row `query` returns, if any.
+    pub async fn record<R: Row, T: TryFrom<R, Error = StoreError>>(
+        &self,
+        query: &Query,
+    ) -> StoreResult<Option<T>> {
+        self.fetch_optional::<R>(query)
+            .await?
+            .map(T::try_from)
+            .transpose()
+    }
+
+    /// The records made of every row `query` returns.
+    pub async fn records<R: Row, T: TryFrom<R, Error = StoreError>>(
+        &self,
+        query: &Query,
+    ) -> StoreResult<Vec<T>> {
+        self.fetch_all::<R>(query)
+            .await?
+            .into_iter()
+            .map(T::try_from)
+            .collect()
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub async fn execute(&self, query: &Query) -> StoreResult<u64> {
+        self.acquire().await?.conn().execute(query).await
+    }
+
+    /// Starts a transaction that will write (see [`Dialect::begin_write`]).
+    pub async fn begin_write(&self) -> StoreResult<Tx> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let begin = self.dialect().begin_write;
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with(begin).await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin_with(begin).await?),
+        };
+        Ok(Tx { inner, _gate: gate })
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = match &self.pool {
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Pool::Postgres(pool) => (pool.size(), pool.num_idle()),
+        };
+        PoolStats {
+            size,
+            idle: idle as u32,
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+pub(crate) struct Tx {
+    inner: TxInner,
+    /// Held until the transaction ends (see `Db::write_gate`); declared after `inner` so it
+    /// is released after the rollback of a dropped transaction.
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Conn::Sqlite(tx),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
+    pub async fn fetch_all<R: Row>(&mut self, query: &Query) -> StoreResult<Vec<R>> {
+        self.conn().fetch_all(query).await
+    }
+
+    pub async fn fetch_optional<R: Row>(&mut self, query: &Query) -> StoreResult<Option<R>> {
+        self.conn().fetch_optional(query).await
+    }
+
+    pub async fn execute(&mut self, query: &Query) -> StoreResult<u64> {
+        self.conn().execute(query).await
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+enum Pooled {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Pooled {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Pooled::Sqlite(conn) => Conn::Sqlite(conn),
+            Pooled::Postgres(conn) => Conn::Postgres(conn),
+        }
+    }
+}
+
+/// A connection of either backend, borrowed from the pool or from a transaction: the one
+/// place statements are handed to sqlx.
+enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// Builds the sqlx statement for `$query` with `$make` (`sqlx::query_with` or
+/// `sqlx::query_as_with`) for whichever backend `$conn` is, in that backend's dialect, then
+/// runs `$run` on it.
+macro_rules! on_backend {
+    ($conn:expr, $query:expr, $make:path, |$statement:ident, $c:ident| $run:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => {
+                let text = SQLITE.text($query);
+                let $statement = $make(&text, arguments::<Sqlite>($query.values())?);
+                $run
+            }
+            Conn::Postgres($c) => {
+                let text = POSTGRES.text($query);
+                let $statement = $make(&text, arguments::<Postgres>($query.values())?);
+                $run
+            }
+        }
+    };
+}
+
+impl Conn<'_> {
+    async fn fetch_all<R: Row>(self, query: &Query) -> StoreResult<Vec<R>> {
+        Ok(on_backend!(
+            self,
+            query,
+            sqlx::query_as_with,
+            |statement, conn| statement.fetch_all(conn).await?
+        ))
+    }
+
+    async fn fetch_optional<R: Row>(self, query: &Query) -> StoreResult<Option<R>> {
+        Ok(on_backend!(
+            self,
+            query,
+            sqlx::query_as_with,
+            |statement, conn| statement.fetch_optional(conn).await?
+        ))
+    }
+
+    async fn fetch_one<R: Row>(self, query: &Query) -> StoreResult<R> {
+        self.fetch_optional(query)
+            .await?
+            .ok_or_else(|| StoreError::Database(format!("no row from: {}", query.text())))
+    }
+
+    async fn execute(self, query: &Query) -> StoreResult<u64> {
+        Ok(on_backend!(
+            self,
+            query,
+            sqlx::query_with,
+            |statement, conn| statement.execute(conn).await?.rows_affected()
+        ))
+    }
+}
+
+/// A statement's values as one backend's arguments.
+fn arguments<'q, DB: Database>(values: &'q [Value]) -> StoreResult<DB::Arguments<'q>>
+where
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+{
+    let mut arguments = DB::Arguments::default();
+    for value in values {
+        match value {
+            Value::Text(text) => arguments.add(text.as_deref()),
+            Value::Int(int) => arguments.add(*int),
+            Value::Bool(flag) => arguments.add(*flag),
+        }
+        .map_err(|e| StoreError::Database(format!("cannot bind a value: {e}")))?;
+    }
+    Ok(arguments)
+}

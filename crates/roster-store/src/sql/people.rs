@@ -1,0 +1,471 @@
+//! The statements about people: the one column list, inserts of one or many people (a
+//! create, an import batch, a copied deployment), and the page query.
+
+use super::db::Tx;
+use super::dialect::Dialect;
+use super::query::{Query, Value};
+use super::rows::parse_uuid;
+use crate::records::*;
+use crate::{StoreError, StoreResult};
+use roster_types::time::now_millis;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// New people get time-ordered (version 7) UUIDs, so the id index grows at its end instead
+/// of at random places: much faster bulk imports, same wire format.
+pub(crate) fn new_person_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// The query that reads whole people: the person columns plus emails and roles gathered as
+/// JSON arrays, so one statement reads a record (`WHERE` and `ORDER BY` are appended).
+pub(crate) fn person_select(dialect: &Dialect) -> String {
+    format!(
+        "SELECT p.*, {} AS emails_json, {} AS roles_json FROM people p",
+        dialect.json_array(
+            "email",
+            "person_emails e WHERE e.person_id = p.id",
+            "position"
+        ),
+        dialect.json_array(
+            "role_id",
+            "person_roles r WHERE r.person_id = p.id",
+            "role_id"
+        ),
+    )
+}
+
+/// The columns a draft decides, with their values: the one list both inserts and full
+/// replacements write. A new column of `people` is added here (and in the row type).
+fn draft_columns(draft: &PersonDraft) -> StoreResult<[(&'static str, Value); 22]> {
+    Ok([
+        ("org_id", draft.org_id.into()),
+        ("display_name", (&draft.display_name).into()),
+        (
+            "display_name_key",
+            display_name_key(&draft.display_name).into(),
+        ),
+        ("nick_name", (&draft.nick_name).into()),
+        ("first_name", (&draft.first_name).into()),
+        ("last_name", (&draft.last_name).into()),
+        ("avatar", (&draft.avatar).into()),
+        (
+            "phone_numbers",
+            serde_json::to_string(&draft.phone_numbers)?.into(),
+        ),
+        ("extension", (&draft.extension).into()),
+        ("location_id", (&draft.location_id).into()),
+        ("licenses", serde_json::to_string(&draft.licenses)?.into()),
+        ("department", (&draft.department).into()),
+        ("manager", (&draft.manager).into()),
+        ("manager_id", draft.manager_id.into()),
+        ("title", (&draft.title).into()),
+        ("addresses", serde_json::to_string(&draft.addresses)?.into()),
+        ("site_urls", serde_json::to_string(&draft.site_urls)?.into()),
+        (
+            "sip_addresses",
+            serde_json::to_string(&draft.sip_addresses)?.into(),
+        ),
+        ("xmpp_federation_jid", (&draft.xmpp_federation_jid).into()),
+        ("timezone", (&draft.timezone).into()),
+        ("login_enabled", draft.login_enabled.into()),
+        ("person_type", draft.person_type.as_str().into()),
+    ])
+}
+
+/// A person row to insert: a draft plus the state a new person starts with, or, for a
+/// copied deployment, the state the original had.
+pub(crate) struct NewPerson<'a> {
+    pub id: Uuid,
+    pub draft: &'a PersonDraft,
+    pub created: i64,
+    pub last_modified: i64,
+    pub last_activity: Option<i64>,
+    pub presence: Option<&'static str>,
+    pub presence_until: Option<i64>,
+    pub status_sharing: bool,
+}
+
+impl<'a> NewPerson<'a> {
+    /// A person as a create or an import makes them.
+    pub fn fresh(id: Uuid, draft: &'a PersonDraft) -> NewPerson<'a> {
+        let created = draft.created.unwrap_or_else(now_millis);
+        NewPerson {
+            id,
+            draft,
+            created,
+            last_modified: created,
+            last_activity: None,
+            presence: None,
+            presence_until: None,
+            status_sharing: true,
+        }
+    }
+
+    /// A whole record as it is, for copying a deployment.
+    pub fn copy(record: &PersonRecord, draft: &'a PersonDraft) -> NewPerson<'a> {
+        NewPerson {
+            id: record.id,
+            draft,
+            created: record.created,
+            last_modified: record.last_modified,
+            last_activity: record.last_activity,
+            presence: record.presence.map(|s| s.as_str()),
+            presence_until: record.presence_until,
+            status_sharing: record.status_sharing,
+        }
+    }
+
+    fn columns(&self) -> StoreResult<Vec<(&'static str, Value)>> {
+        let mut columns = vec![
+            ("id", self.id.into()),
+            ("created", self.created.into()),
+            ("last_modified", self.last_modified.into()),
+            ("last_activity", self.last_activity.into()),
+            ("presence", self.presence.into()),
+            ("presence_until", self.presence_until.into()),
+            ("status_sharing", self.status_sharing.into()),
+            ("invite_pending", self.draft.invite_pending.into()),
+        ];
+        columns.extend(draft_columns(self.draft)?);
+        Ok(columns)
+    }
+}
+
+/// People per multi-row `INSERT` (30 values each: well within both backends' limits on
+/// bound values).
+const PEOPLE_PER_INSERT: usize = 400;
+/// Email or role rows per multi-row `INSERT`.
+const LIST_ROWS_PER_INSERT: usize = 2000;
+
+/// Inserts people with their emails and roles inside `tx`, in multi-row statements (a
+/// statement per row costs a thread hand-off in sqlx's SQLite driver and a round trip to
+/// PostgreSQL). Callers check emails first (see [`taken_emails`]), so a unique violation
+/// here means a write raced ours.
+pub(crate) async fn insert_people(tx: &mut Tx, people: &[NewPerson<'_>]) -> StoreResult<()> {
+    for chunk in people.chunks(PEOPLE_PER_INSERT) {
+        let rows = chunk
+            .iter()
+            .map(NewPerson::columns)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let names: Vec<&str> = rows[0].iter().map(|(name, _)| *name).collect();
+        let mut sql = Query::new(format!("INSERT INTO people ({}) VALUES ", names.join(", ")));
+        sql.push_rows(
+            rows.into_iter()
+                .map(|row| row.into_iter().map(|(_, value)| value)),
+        );
+        tx.execute(&sql).await.map_err(|e| match e {
+            StoreError::Conflict(_) if chunk.len() == 1 => {
+                StoreError::Conflict(format!("A person with id {} exists.", chunk[0].id))
+            }
+            other => other,
+        })?;
+    }
+    insert_person_lists(tx, people).await
+}
+
+/// Inserts the emails and roles of people whose rows exist.
+async fn insert_person_lists(tx: &mut Tx, people: &[NewPerson<'_>]) -> StoreResult<()> {
+    let emails: Vec<[Value; 4]> = people
+        .iter()
+        .flat_map(|p| {
+            p.draft.emails.iter().enumerate().map(|(position, email)| {
+                [
+                    email_key(email).into(),
+                    p.id.into(),
+                    (position as i64).into(),
+                    email.trim().into(),
+                ]
+            })
+        })
+        .collect();
+    for chunk in emails.chunks(LIST_ROWS_PER_INSERT) {
+        let mut sql =
+            Query::new("INSERT INTO person_emails (email_key, person_id, position, email) VALUES ");
+        sql.push_rows(chunk.iter().cloned());
+        tx.execute(&sql).await.map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict("An email of this person is already in use.".into())
+            }
+            other => other,
+        })?;
+    }
+    insert_roles(tx, people.iter().map(|p| (p.id, p.draft.roles.as_slice()))).await
+}
+
+/// Gives people their roles. Roles come one row per statement when there are few, so that an
+/// unknown one is named; bulk writes check roles before they get here.
+async fn insert_roles<'r>(
+    tx: &mut Tx,
+    people: impl Iterator<Item = (Uuid, &'r [String])>,
+) -> StoreResult<()> {
+    let rows: Vec<[Value; 2]> = people
+        .flat_map(|(id, roles)| roles.iter().map(move |role| [id.into(), role.into()]))
+        .collect();
+    if rows.len() <= 4 {
+        for [id, role] in rows {
+            let name = match &role {
+                Value::Text(Some(role)) => role.clone(),
+                _ => String::new(),
+            };
+            let sql = Query::new(
+                "INSERT INTO person_roles (person_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(role);
+            tx.execute(&sql).await.map_err(|e| match e {
+                StoreError::Invalid(_) => StoreError::Invalid(format!("Unknown role '{name}'.")),
+                other => other,
+            })?;
+        }
+        return Ok(());
+    }
+    for chunk in rows.chunks(LIST_ROWS_PER_INSERT) {
+        let mut sql = Query::new("INSERT INTO person_roles (person_id, role_id) VALUES ");
+        sql.push_rows(chunk.iter().cloned());
+        sql.push(" ON CONFLICT DO NOTHING");
+        tx.execute(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Refuses emails that another person holds, or that the draft lists twice, naming the
+/// first such email. `owner` is the person being replaced, whose own emails are free.
+pub(crate) async fn check_emails_free(
+    tx: &mut Tx,
+    draft: &PersonDraft,
+    owner: Option<Uuid>,
+) -> StoreResult<()> {
+    let in_use = |email: &str| {
+        StoreError::Conflict(format!("The email '{}' is already in use.", email.trim()))
+    };
+    let mut seen = HashSet::new();
+    for email in &draft.emails {
+        if !seen.insert(email_key(email)) {
+            return Err(in_use(email));
+        }
+    }
+    let taken = taken_emails(tx, draft.emails.iter().map(|e| email_key(e))).await?;
+    for email in &draft.emails {
+        match taken.get(&email_key(email)) {
+            Some(holder) if Some(*holder) != owner => return Err(in_use(email)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Who holds each of these email keys, for those that are taken.
+pub(crate) async fn taken_emails(
+    tx: &mut Tx,
+    keys: impl Iterator<Item = String>,
+) -> StoreResult<HashMap<String, Uuid>> {
+    let keys: Vec<String> = keys.collect();
+    let mut taken = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let mut sql =
+            Query::new("SELECT email_key, person_id FROM person_emails WHERE email_key IN (");
+        sql.push_list(chunk.iter()).push(")");
+        for (key, holder) in tx.fetch_all::<(String, String)>(&sql).await? {
+            taken.insert(key, parse_uuid(&holder)?);
+        }
+    }
+    Ok(taken)
+}
+
+/// Which of these person ids exist.
+pub(crate) async fn existing_ids(tx: &mut Tx, ids: &[Uuid]) -> StoreResult<HashSet<Uuid>> {
+    let mut existing = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let mut sql = Query::new("SELECT id FROM people WHERE id IN (");
+        sql.push_list(chunk.iter()).push(")");
+        for (id,) in tx.fetch_all::<(String,)>(&sql).await? {
+            existing.insert(parse_uuid(&id)?);
+        }
+    }
+    Ok(existing)
+}
+
+/// Replaces a person's emails and roles with the draft's.
+pub(crate) async fn replace_person_lists(
+    tx: &mut Tx,
+    id: Uuid,
+    draft: &PersonDraft,
+) -> StoreResult<()> {
+    tx.execute(&Query::new("DELETE FROM person_emails WHERE person_id = ?").bind(id))
+        .await?;
+    tx.execute(&Query::new("DELETE FROM person_roles WHERE person_id = ?").bind(id))
+        .await?;
+    let person = NewPerson::fresh(id, draft);
+    insert_person_lists(tx, std::slice::from_ref(&person)).await
+}
+
+/// The full replacement of a person's settable fields.
+pub(crate) fn replace_statement(
+    id: Uuid,
+    draft: &PersonDraft,
+    modified: i64,
+) -> StoreResult<Query> {
+    let mut sql = Query::new("UPDATE people SET ");
+    for (i, (name, value)) in draft_columns(draft)?.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(name).push(" = ").push_bind(value);
+    }
+    sql.push(", last_modified = ").push_bind(modified);
+    sql.push(" WHERE id = ").push_bind(id);
+    Ok(sql)
+}
+
+/// One page of people in cursor order (see [`PeopleQuery`]).
+pub(crate) fn page_statement(person_select: &str, query: &PeopleQuery) -> Query {
+    let mut sql = Query::new(person_select);
+    sql.push(" WHERE p.org_id IN (");
+    sql.push_list(query.org_ids.iter()).push(")");
+    if let Some(email) = &query.email {
+        sql.push(" AND p.id = (SELECT person_id FROM person_emails WHERE email_key = ")
+            .push_bind(email_key(email))
+            .push(")");
+    }
+    if let Some(prefix) = &query.display_name_prefix {
+        // A range on the key rather than LIKE, so the index serves it and '%' or '_' in the
+        // prefix mean themselves.
+        let low = display_name_key(prefix);
+        sql.push(" AND p.display_name_key >= ")
+            .push_bind(low.clone());
+        sql.push(" AND p.display_name_key < ")
+            .push_bind(format!("{low}\u{10FFFF}"));
+    }
+    if let Some(ids) = &query.ids {
+        sql.push(" AND p.id IN (").push_list(ids.iter()).push(")");
+    }
+    if !query.roles.is_empty() {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role_id IN (",
+        );
+        sql.push_list(query.roles.iter()).push("))");
+    }
+    if let Some(location) = &query.location_id {
+        sql.push(" AND p.location_id = ").push_bind(location);
+    }
+    let by_name = query.orders_by_name();
+    if let Some(after) = &query.after {
+        match (&after.name_key, by_name) {
+            (Some(key), true) => {
+                sql.push(" AND (p.display_name_key > ")
+                    .push_bind(key)
+                    .push(" OR (p.display_name_key = ")
+                    .push_bind(key)
+                    .push(" AND p.seq > ")
+                    .push_bind(after.seq)
+                    .push("))");
+            }
+            _ => {
+                sql.push(" AND p.seq > ").push_bind(after.seq);
+            }
+        }
+    }
+    sql.push(if by_name {
+        " ORDER BY p.display_name_key, p.seq"
+    } else {
+        " ORDER BY p.seq"
+    });
+    sql.push(" LIMIT ").push_bind(i64::from(query.limit));
+    sql
+}
+
+/// The fast path of a bulk import: the batch in one transaction, with multi-row statements.
+/// People already present (by first email, or by id) are left alone.
+pub(crate) async fn import_batch(
+    tx: &mut Tx,
+    drafts: &[PersonDraft],
+) -> StoreResult<Vec<ImportOutcome>> {
+    let mut taken = taken_emails(
+        tx,
+        drafts
+            .iter()
+            .filter_map(|d| d.emails.first().map(|e| email_key(e))),
+    )
+    .await?;
+    let wanted_ids: Vec<Uuid> = drafts.iter().filter_map(|d| d.id).collect();
+    let mut taken_ids = existing_ids(tx, &wanted_ids).await?;
+
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    let mut fresh = Vec::new();
+    for draft in drafts {
+        let key = draft.emails.first().map(|e| email_key(e));
+        if let Some(id) = key.as_ref().and_then(|k| taken.get(k)) {
+            outcomes.push(ImportOutcome::Existing(*id));
+            continue;
+        }
+        if let Some(id) = draft.id.filter(|id| taken_ids.contains(id)) {
+            outcomes.push(ImportOutcome::Existing(id));
+            continue;
+        }
+        let id = draft.id.unwrap_or_else(new_person_id);
+        if let Some(key) = key {
+            // A later row with the same email finds this one, as a re-run would.
+            taken.insert(key, id);
+        }
+        taken_ids.insert(id);
+        outcomes.push(ImportOutcome::Created(id));
+        fresh.push(NewPerson::fresh(id, draft));
+    }
+    insert_people(tx, &fresh).await?;
+    Ok(outcomes)
+}
+
+/// The careful path of a bulk import: each row alone in a savepoint, so a row that breaks a
+/// rule is rejected without its neighbours.
+pub(crate) async fn import_row_by_row(
+    tx: &mut Tx,
+    drafts: &[PersonDraft],
+) -> StoreResult<Vec<ImportOutcome>> {
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let by_email =
+            taken_emails(tx, draft.emails.first().map(|e| email_key(e)).into_iter()).await?;
+        let existing = match (by_email.into_values().next(), draft.id) {
+            (Some(id), _) => Some(id),
+            (None, Some(id)) => existing_ids(tx, &[id]).await?.into_iter().next(),
+            (None, None) => None,
+        };
+        if let Some(existing) = existing {
+            outcomes.push(ImportOutcome::Existing(existing));
+            continue;
+        }
+        let id = draft.id.unwrap_or_else(new_person_id);
+        tx.execute(&Query::new("SAVEPOINT import_row")).await?;
+        let inserted = match check_emails_free(tx, draft, None).await {
+            Ok(()) => insert_people(tx, &[NewPerson::fresh(id, draft)]).await,
+            Err(e) => Err(e),
+        };
+        match inserted {
+            Ok(()) => {
+                tx.execute(&Query::new("RELEASE SAVEPOINT import_row"))
+                    .await?;
+                outcomes.push(ImportOutcome::Created(id));
+            }
+            Err(StoreError::Conflict(reason)) | Err(StoreError::Invalid(reason)) => {
+                tx.execute(&Query::new("ROLLBACK TO SAVEPOINT import_row"))
+                    .await?;
+                tx.execute(&Query::new("RELEASE SAVEPOINT import_row"))
+                    .await?;
+                outcomes.push(ImportOutcome::Rejected(reason));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Notes a change that other processes' caches must apply (see `changes_since`).
+pub(crate) async fn note_change(tx: &mut Tx, topic: ChangeTopic, key: &str) -> StoreResult<()> {
+    let sql = Query::new("INSERT INTO changes (topic, key, at) VALUES (?, ?, ?)")
+        .bind(topic.as_str())
+        .bind(key)
+        .bind(now_millis());
+    tx.execute(&sql).await?;
+    Ok(())
+}
