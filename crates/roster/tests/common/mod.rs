@@ -223,7 +223,7 @@ impl Serve {
 }
 
 /// A TCP port on loopback that was free a moment ago, for a server the test starts.
-pub fn free_port() -> u16 {
+fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
