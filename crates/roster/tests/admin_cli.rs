@@ -1,54 +1,49 @@
 //! The offline administration commands: `roster org ...` and `roster person ...`, run as
 //! the real binary on a fresh database each.
 
+mod common;
+
+use common::{init_acme, roster, sqlite, Outcome};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 struct Db {
     _dir: tempfile::TempDir,
-    path: PathBuf,
+    url: String,
 }
 
 impl Db {
     fn new() -> Db {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("roster.db");
-        Db { _dir: dir, path }
+        let url = sqlite(&dir.path().join("roster.db"));
+        Db { _dir: dir, url }
     }
 
     /// A database with one organization ("Acme") and its admin, as `roster init` leaves it.
     fn initialized() -> Db {
         let db = Db::new();
-        db.ok(&["init", "--org", "Acme", "--admin-email", "admin@acme.test"]);
+        init_acme(&db.url);
         db
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        roster(&self.path, args)
+    fn run(&self, args: &[&str]) -> Outcome {
+        roster(args).database(&self.url).run()
     }
 
     /// Runs a command that must succeed; returns its stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "{args:?} failed: {}",
-            stderr(&output)
-        );
-        stdout(&output)
+        roster(args).database(&self.url).ok()
+    }
+
+    /// Runs a command that must succeed and print one line (an id, a token); returns it.
+    fn ok_line(&self, args: &[&str]) -> String {
+        roster(args).database(&self.url).ok_line()
     }
 
     /// Runs a command that must fail with nothing on stdout; returns its stderr.
     fn fails(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            !output.status.success(),
-            "{args:?} should fail: {}",
-            stdout(&output)
-        );
-        assert!(stdout(&output).is_empty(), "{args:?}: {}", stdout(&output));
-        stderr(&output)
+        let outcome = roster(args).database(&self.url).fails();
+        assert!(outcome.stdout.is_empty(), "{outcome}");
+        outcome.stderr
     }
 
     fn json_lines(&self, args: &[&str]) -> Vec<Value> {
@@ -69,29 +64,6 @@ impl Db {
     }
 }
 
-fn roster(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("ROSTER_DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run roster")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// The single line a command printed on stdout.
-fn only_line(text: &str) -> String {
-    assert_eq!(text.lines().count(), 1, "one line expected: {text:?}");
-    text.trim().to_string()
-}
-
 fn decode_id(id: &str) -> String {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -103,21 +75,21 @@ fn decode_id(id: &str) -> String {
 #[test]
 fn org_create_list_and_manage_by_id_uuid_and_name() {
     let db = Db::new();
-    let acme = only_line(&db.ok(&["org", "create", "--name", "Acme"]));
+    let acme = db.ok_line(&["org", "create", "--name", "Acme"]);
     assert!(
         decode_id(&acme).starts_with("ciscospark://us/ORGANIZATION/"),
         "{acme}"
     );
     // --partner-of: the new organization manages the one named.
-    let partners = only_line(&db.ok(&[
+    let partners = db.ok_line(&[
         "org",
         "create",
         "--name",
         "Acme Partners",
         "--partner-of",
         "Acme",
-    ]));
-    let globex = only_line(&db.ok(&["org", "create", "--name", "Globex"]));
+    ]);
+    let globex = db.ok_line(&["org", "create", "--name", "Globex"]);
 
     let orgs = db.orgs();
     assert_eq!(orgs.len(), 3);
@@ -193,7 +165,7 @@ fn org_create_list_and_manage_by_id_uuid_and_name() {
     assert!(err.contains("no organization"), "{err}");
     assert_eq!(db.orgs().len(), 3, "a failed create creates nothing");
 
-    let second_acme = only_line(&db.ok(&["org", "create", "--name", "Acme"]));
+    let second_acme = db.ok_line(&["org", "create", "--name", "Acme"]);
     let err = db.fails(&["org", "manage", "--partner", "Globex", "--customer", "Acme"]);
     assert!(
         err.contains("several organizations are named 'Acme'"),
@@ -221,7 +193,7 @@ fn by_id_in(orgs: &[Value], id: &str) -> Value {
 #[test]
 fn person_add_prints_the_id_and_stores_what_was_given() {
     let db = Db::initialized();
-    let id = only_line(&db.ok(&[
+    let id = db.ok_line(&[
         "person",
         "add",
         "--email",
@@ -238,7 +210,7 @@ fn person_add_prints_the_id_and_stores_what_was_given() {
         "readonly-admin",
         "--role",
         "user-admin",
-    ]));
+    ]);
     assert!(
         decode_id(&id).starts_with("ciscospark://us/PEOPLE/"),
         "{id}"
@@ -265,7 +237,7 @@ fn person_add_prints_the_id_and_stores_what_was_given() {
     assert_eq!(person["orgId"], org["id"]);
 
     // A bot with only an email: the display name falls back to the email.
-    let bot = only_line(&db.ok(&["person", "add", "--email", "helper@webex.bot", "--bot"]));
+    let bot = db.ok_line(&["person", "add", "--email", "helper@webex.bot", "--bot"]);
     let bot: Value = serde_json::from_str(&db.ok(&["person", "show", &bot, "--json"])).unwrap();
     assert_eq!(bot["type"], "bot");
     assert_eq!(bot["displayName"], "helper@webex.bot");
@@ -288,11 +260,7 @@ fn person_add_prints_the_id_and_stores_what_was_given() {
     assert!(err.contains("not a valid email"), "{err}");
     let output = db.run(&["person", "add", "--email", "x@acme.test", "--role", "owner"]);
     assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("full-admin"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(output.stderr.contains("full-admin"), "{}", output.stderr);
 }
 
 #[test]
@@ -301,19 +269,19 @@ fn person_add_chooses_the_organization() {
     let err = db.fails(&["person", "add", "--email", "a@acme.test"]);
     assert!(err.contains("no organization"), "{err}");
 
-    let acme = only_line(&db.ok(&["org", "create", "--name", "Acme"]));
-    let a = only_line(&db.ok(&["person", "add", "--email", "a@acme.test"]));
-    let globex = only_line(&db.ok(&["org", "create", "--name", "Globex"]));
+    let acme = db.ok_line(&["org", "create", "--name", "Acme"]);
+    let a = db.ok_line(&["person", "add", "--email", "a@acme.test"]);
+    let globex = db.ok_line(&["org", "create", "--name", "Globex"]);
     let err = db.fails(&["person", "add", "--email", "b@globex.test"]);
     assert!(err.contains("--org"), "{err}");
-    let b = only_line(&db.ok(&[
+    let b = db.ok_line(&[
         "person",
         "add",
         "--email",
         "b@globex.test",
         "--org",
         "Globex",
-    ]));
+    ]);
     let show = |id: &str| -> Value {
         serde_json::from_str(&db.ok(&["person", "show", id, "--json"])).unwrap()
     };
@@ -340,7 +308,7 @@ fn person_list_pages_through_a_large_directory_as_a_table_and_as_json() {
         if !role.is_empty() {
             args.extend(["--role", role]);
         }
-        added.push(only_line(&db.ok(&args)));
+        added.push(db.ok_line(&args));
     }
 
     // Every person once, in insertion order, over many pages of 7.
@@ -403,7 +371,7 @@ fn person_list_pages_through_a_large_directory_as_a_table_and_as_json() {
 #[test]
 fn person_show_by_id_uuid_and_email_and_remove() {
     let db = Db::initialized();
-    let id = only_line(&db.ok(&[
+    let id = db.ok_line(&[
         "person",
         "add",
         "--email",
@@ -412,7 +380,7 @@ fn person_show_by_id_uuid_and_email_and_remove() {
         "Grace Hopper",
         "--role",
         "full-admin",
-    ]));
+    ]);
     let json: Value =
         serde_json::from_str(&db.ok(&["person", "show", "GRACE@acme.test", "--json"])).unwrap();
     assert_eq!(json["id"], id);
@@ -482,7 +450,7 @@ fn person_show_by_id_uuid_and_email_and_remove() {
 fn a_removed_person_gets_no_new_token_and_admin_commands_have_help() {
     let db = Db::initialized();
     db.ok(&["person", "add", "--email", "t@acme.test"]);
-    let token = only_line(&db.ok(&["token", "create", "--email", "t@acme.test"]));
+    let token = db.ok_line(&["token", "create", "--email", "t@acme.test"]);
     assert!(!token.is_empty());
     db.ok(&["person", "remove", "t@acme.test"]);
     let err = db.fails(&["token", "create", "--email", "t@acme.test"]);
@@ -499,12 +467,7 @@ fn a_removed_person_gets_no_new_token_and_admin_commands_have_help() {
         vec!["person", "show", "--help"],
         vec!["person", "remove", "--help"],
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{args:?}");
-        let text = stdout(&output);
+        let text = roster(&args).ok();
         assert!(text.contains("Usage"), "{args:?}");
         assert!(text.contains("Example"), "{args:?}: {text}");
         assert!(!text.contains("--page-size"), "hidden flag shown: {args:?}");

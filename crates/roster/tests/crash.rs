@@ -2,46 +2,16 @@
 
 mod common;
 
-use common::free_port;
+use common::{init_acme, serve, sqlite, Serve};
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn init(url: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["init", "--org", "Acme", "--admin-email", "admin@acme.test"])
-        .env("ROSTER_DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn serve(url: &str, port: u16, log_level: &str, stderr: Stdio) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--rate-limit",
-            "0",
-        ])
-        .env("ROSTER_DATABASE_URL", url)
-        .env("RUST_LOG", log_level)
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+/// A server without a rate limit, so the only thing that stops the writers is the kill.
+fn unlimited(url: &str) -> Serve {
+    serve(url, &["--rate-limit", "0"])
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,11 +39,10 @@ fn acknowledged_creates(sent: &HashMap<String, Sent>) -> usize {
 fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("roster.db");
-    let url = format!("sqlite://{}", db.display());
-    let admin = init(&url);
-    let port = free_port();
-    let mut server = serve(&url, port, "warn", Stdio::null());
-    let base = format!("http://127.0.0.1:{port}/v1");
+    let url = sqlite(&db);
+    let admin = init_acme(&url);
+    let server = unlimited(&url).start();
+    let base = format!("{}/v1", server.base);
 
     let sent: Arc<Mutex<HashMap<String, Sent>>> = Arc::default();
     let updated: Arc<Mutex<HashMap<String, (String, bool)>>> = Arc::default();
@@ -123,8 +92,7 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(200));
-    server.kill().unwrap(); // SIGKILL, mid-stream
-    server.wait().unwrap();
+    server.kill(); // SIGKILL, mid-stream
     stop.store(true, Ordering::SeqCst);
     for writer in writers {
         writer.join().unwrap();
@@ -138,9 +106,8 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
         "the stream ran before the kill ({acknowledged} creates)"
     );
 
-    let port = free_port();
-    let mut server = serve(&url, port, "warn", Stdio::null());
-    let base = format!("http://127.0.0.1:{port}/v1");
+    let server = unlimited(&url).start();
+    let base = format!("{}/v1", server.base);
     let client = reqwest::blocking::Client::new();
     for (
         email,
@@ -184,8 +151,7 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
             None => assert_eq!(stored_title, title, "{email}"),
         }
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 
     let check = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         use sqlx::Connection;
@@ -206,17 +172,10 @@ fn a_sigkill_loses_no_acknowledged_write_and_leaves_no_half_written_person() {
 #[test]
 fn tokens_never_appear_in_the_logs_even_at_trace_level() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
-    let admin = init(&url);
-    let port = free_port();
-    let log = dir.path().join("server.log");
-    let mut server = serve(
-        &url,
-        port,
-        "trace",
-        Stdio::from(std::fs::File::create(&log).unwrap()),
-    );
-    let base = format!("http://127.0.0.1:{port}/v1");
+    let url = sqlite(&dir.path().join("roster.db"));
+    let admin = init_acme(&url);
+    let server = unlimited(&url).log_level("trace").start();
+    let base = format!("{}/v1", server.base);
     let client = reqwest::blocking::Client::new();
     let forged = format!("{}x", &admin[..admin.len() - 1]);
     for token in [&admin, &forged, &"short".to_string()] {
@@ -235,9 +194,7 @@ fn tokens_never_appear_in_the_logs_even_at_trace_level() {
             .send()
             .unwrap();
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
+    let text = server.kill().stderr;
     assert!(text.len() > 1000, "trace logging produced output");
     // No 16-character piece of the secret either, so a truncated token is caught too; a
     // piece that long cannot turn up in the logs by chance (62^16 possibilities).

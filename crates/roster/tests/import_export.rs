@@ -1,35 +1,14 @@
 //! `roster import`, `roster export`, `roster token list|revoke`, `roster presence`:
 //! the real binary on a real SQLite file.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn roster(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("ROSTER_DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run roster")
-}
+use common::{init_acme, roster, sqlite};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn init(db: &Path) -> String {
-    let out = roster(
-        db,
-        &["init", "--org", "Acme", "--admin-email", "admin@acme.test"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_string()
-}
-
-fn export_lines(db: &Path) -> Vec<serde_json::Value> {
-    let out = roster(db, &["export"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
+fn export_lines(url: &str) -> Vec<serde_json::Value> {
+    roster(&["export"])
+        .database(url)
+        .ok()
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect()
@@ -38,8 +17,8 @@ fn export_lines(db: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn a_csv_import_reports_bad_rows_by_line_and_imports_the_rest_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("roster.db");
-    init(&db);
+    let db = sqlite(&dir.path().join("roster.db"));
+    init_acme(&db);
     let csv = dir.path().join("people.csv");
     std::fs::write(
         &csv,
@@ -51,8 +30,10 @@ fn a_csv_import_reports_bad_rows_by_line_and_imports_the_rest_once() {
          \"quoted@acme.test\",\"Quoted, Person\",,,,,\n",
     )
     .unwrap();
-    let out = roster(&db, &["import", csv.to_str().unwrap()]);
-    let stderr = text(&out.stderr);
+    let out = roster(&["import", csv.to_str().unwrap()])
+        .database(&db)
+        .run();
+    let stderr = out.stderr;
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -84,31 +65,35 @@ fn a_csv_import_reports_bad_rows_by_line_and_imports_the_rest_once() {
     assert!(people.iter().any(|p| p["displayName"] == "Quoted, Person"));
 
     // Running the same file again creates nothing new.
-    let again = roster(&db, &["import", csv.to_str().unwrap()]);
-    assert!(text(&again.stderr).contains("imported 0 new, 3 already present, 2 rejected"));
+    let again = roster(&["import", csv.to_str().unwrap()])
+        .database(&db)
+        .run();
+    assert!(again
+        .stderr
+        .contains("imported 0 new, 3 already present, 2 rejected"));
     assert_eq!(export_lines(&db).len(), 4);
 
     // --strict stops at the first bad row.
-    let strict_db = dir.path().join("strict.db");
-    init(&strict_db);
-    let out = roster(&strict_db, &["import", "--strict", csv.to_str().unwrap()]);
+    let strict_db = sqlite(&dir.path().join("strict.db"));
+    init_acme(&strict_db);
+    let out = roster(&["import", "--strict", csv.to_str().unwrap()])
+        .database(&strict_db)
+        .run();
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("stopped at line 3"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(out.stderr.contains("stopped at line 3"), "{}", out.stderr);
     let unknown_column = dir.path().join("bad.csv");
     std::fs::write(&unknown_column, "email,shoeSize\na@b.test,42\n").unwrap();
-    let out = roster(&db, &["import", unknown_column.to_str().unwrap()]);
-    assert!(text(&out.stderr).contains("unknown CSV column 'shoesize'"));
+    let out = roster(&["import", unknown_column.to_str().unwrap()])
+        .database(&db)
+        .run();
+    assert!(out.stderr.contains("unknown CSV column 'shoesize'"));
 }
 
 #[test]
 fn export_then_import_round_trips_a_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source.db");
-    init(&source);
+    let source = sqlite(&dir.path().join("source.db"));
+    init_acme(&source);
     let jsonl = dir.path().join("people.jsonl");
     let mut lines = String::new();
     for i in 0..250 {
@@ -119,25 +104,25 @@ fn export_then_import_round_trips_a_directory() {
     }
     lines.push_str("{\"emails\": 42}\n");
     std::fs::write(&jsonl, lines).unwrap();
-    let out = roster(
-        &source,
-        &["import", jsonl.to_str().unwrap(), "--batch-size", "64"],
-    );
+    let out = roster(&["import", jsonl.to_str().unwrap(), "--batch-size", "64"])
+        .database(&source)
+        .run();
     assert!(
-        text(&out.stderr).contains("line 251: not a person in JSON"),
+        out.stderr.contains("line 251: not a person in JSON"),
         "{}",
-        text(&out.stderr)
+        out.stderr
     );
     let exported = dir.path().join("export.jsonl");
-    let out = roster(&source, &["export", "--output", exported.to_str().unwrap()]);
+    let out = roster(&["export", "--output", exported.to_str().unwrap()])
+        .database(&source)
+        .run();
     assert!(out.status.success());
 
-    let copy = dir.path().join("copy.db");
-    let out = roster(
-        &copy,
-        &["import", exported.to_str().unwrap(), "--create-orgs"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let copy = sqlite(&dir.path().join("copy.db"));
+    let out = roster(&["import", exported.to_str().unwrap(), "--create-orgs"])
+        .database(&copy)
+        .run();
+    assert!(out.status.success(), "{}", out.stderr);
     let (before, after) = (export_lines(&source), export_lines(&copy));
     assert_eq!(before.len(), 251);
     assert_eq!(before.len(), after.len());
@@ -149,8 +134,8 @@ fn export_then_import_round_trips_a_directory() {
 #[test]
 fn import_refuses_what_the_api_would_refuse_and_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("roster.db");
-    init(&db);
+    let db = sqlite(&dir.path().join("roster.db"));
+    init_acme(&db);
     let jsonl = dir.path().join("people.jsonl");
     let person = |email: &str, extra: serde_json::Value| {
         let mut p = serde_json::json!({"emails": [email], "displayName": "Someone"});
@@ -191,8 +176,10 @@ fn import_refuses_what_the_api_would_refuse_and_names_the_field() {
         ),
     ];
     std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
-    let out = roster(&db, &["import", jsonl.to_str().unwrap()]);
-    let stderr = text(&out.stderr);
+    let out = roster(&["import", jsonl.to_str().unwrap()])
+        .database(&db)
+        .run();
+    let stderr = out.stderr;
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     for expected in [
         "line 2: 'nickName' is longer than 1024 characters (2048 bytes)",
@@ -216,22 +203,21 @@ fn import_refuses_what_the_api_would_refuse_and_names_the_field() {
 #[test]
 fn tokens_are_listed_without_secrets_and_revoked_by_id() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("roster.db");
-    let admin_token = init(&db);
-    let out = roster(
-        &db,
-        &[
-            "token",
-            "create",
-            "--email",
-            "admin@acme.test",
-            "--label",
-            "ci",
-        ],
-    );
-    let second = text(&out.stdout).trim().to_string();
-    let out = roster(&db, &["token", "list"]);
-    let listing = text(&out.stdout);
+    let db = sqlite(&dir.path().join("roster.db"));
+    let admin_token = init_acme(&db);
+    let out = roster(&[
+        "token",
+        "create",
+        "--email",
+        "admin@acme.test",
+        "--label",
+        "ci",
+    ])
+    .database(&db)
+    .run();
+    let second = out.stdout.trim().to_string();
+    let out = roster(&["token", "list"]).database(&db).run();
+    let listing = out.stdout;
     assert!(
         !listing.contains(&admin_token) && !listing.contains(&second),
         "no secrets"
@@ -241,21 +227,24 @@ fn tokens_are_listed_without_secrets_and_revoked_by_id() {
         .find(|l| l.ends_with("ci"))
         .expect("labelled token");
     let id = ci_line.split_whitespace().next().unwrap();
-    let out = roster(&db, &["token", "revoke", id]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = roster(&db, &["token", "list", "--email", "admin@acme.test"]);
-    assert!(text(&out.stdout)
+    let out = roster(&["token", "revoke", id]).database(&db).run();
+    assert!(out.status.success(), "{}", out.stderr);
+    let out = roster(&["token", "list", "--email", "admin@acme.test"])
+        .database(&db)
+        .run();
+    assert!(out
+        .stdout
         .lines()
         .any(|l| l.contains("revoked") && l.ends_with("ci")));
-    let again = roster(&db, &["token", "revoke", id]);
+    let again = roster(&["token", "revoke", id]).database(&db).run();
     assert!(!again.status.success());
 }
 
 #[test]
 fn presence_can_be_set_to_every_state_and_sharing_toggled() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("roster.db");
-    init(&db);
+    let db = sqlite(&dir.path().join("roster.db"));
+    init_acme(&db);
     for state in [
         "active",
         "call",
@@ -268,36 +257,37 @@ fn presence_can_be_set_to_every_state_and_sharing_toggled() {
         "unknown",
         "auto",
     ] {
-        let out = roster(
-            &db,
-            &["presence", "set", "admin@acme.test", state, "--for", "5m"],
-        );
-        assert!(out.status.success(), "{state}: {}", text(&out.stderr));
+        let out = roster(&["presence", "set", "admin@acme.test", state, "--for", "5m"])
+            .database(&db)
+            .run();
+        assert!(out.status.success(), "{state}: {}", out.stderr);
     }
-    let out = roster(&db, &["presence", "set", "admin@acme.test", "sleeping"]);
+    let out = roster(&["presence", "set", "admin@acme.test", "sleeping"])
+        .database(&db)
+        .run();
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("DoNotDisturb"));
-    let out = roster(&db, &["presence", "sharing", "admin@acme.test", "off"]);
+    assert!(out.stderr.contains("DoNotDisturb"));
+    let out = roster(&["presence", "sharing", "admin@acme.test", "off"])
+        .database(&db)
+        .run();
     assert!(out.status.success());
-    let out = roster(&db, &["presence", "sharing", "nobody@acme.test", "on"]);
-    assert!(text(&out.stderr).contains("no person has the email"));
+    let out = roster(&["presence", "sharing", "nobody@acme.test", "on"])
+        .database(&db)
+        .run();
+    assert!(out.stderr.contains("no person has the email"));
 }
 
 #[test]
 fn completions_are_printed_for_bash() {
-    let output = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["completions", "bash"])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert!(text(&output.stdout).contains("_roster"));
+    let script = roster(&["completions", "bash"]).ok();
+    assert!(script.contains("_roster"));
 }
 
 #[test]
 fn a_row_that_collides_inside_the_database_is_rejected_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("roster.db");
-    init(&db);
+    let db = sqlite(&dir.path().join("roster.db"));
+    init_acme(&db);
     let jsonl = dir.path().join("people.jsonl");
     // The second row's second email belongs to the admin: only the database notices, so
     // the batch falls back to row-by-row writes and rejects that row alone.
@@ -308,8 +298,10 @@ fn a_row_that_collides_inside_the_database_is_rejected_alone() {
          {\"emails\":[\"three@acme.test\"],\"displayName\":\"Three\"}\n",
     )
     .unwrap();
-    let out = roster(&db, &["import", jsonl.to_str().unwrap()]);
-    let stderr = text(&out.stderr);
+    let out = roster(&["import", jsonl.to_str().unwrap()])
+        .database(&db)
+        .run();
+    let stderr = out.stderr;
     assert!(
         stderr.contains("line 2: The email 'ADMIN@acme.test' is already in use."),
         "{stderr}"
@@ -342,37 +334,27 @@ fn migration_target() -> roster_store::testing::TestDb {
 #[test]
 fn migrate_store_copies_a_whole_deployment_and_checks_the_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source.db");
-    let admin_token = init(&source);
+    let source = sqlite(&dir.path().join("source.db"));
+    let admin_token = init_acme(&source);
     let jsonl = dir.path().join("people.jsonl");
     let lines: String = (0..120)
         .map(|i| format!("{{\"emails\":[\"m{i}@acme.test\"],\"displayName\":\"Migrant {i}\"}}\n"))
         .collect();
     std::fs::write(&jsonl, lines).unwrap();
-    assert!(roster(&source, &["import", jsonl.to_str().unwrap()])
-        .status
-        .success());
-    assert!(
-        roster(&source, &["presence", "set", "m7@acme.test", "meeting"])
-            .status
-            .success()
-    );
-    assert!(roster(
-        &source,
-        &["org", "create", "--name", "Partner", "--partner-of", "Acme"]
-    )
-    .status
-    .success());
+    roster(&["import", jsonl.to_str().unwrap()])
+        .database(&source)
+        .ok();
+    roster(&["presence", "set", "m7@acme.test", "meeting"])
+        .database(&source)
+        .ok();
+    roster(&["org", "create", "--name", "Partner", "--partner-of", "Acme"])
+        .database(&source)
+        .ok();
 
     let target_db = migration_target();
     let target = target_db.url.clone();
-    let source_url = format!("sqlite://{}", source.display());
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["migrate-store", "--from", &source_url, "--to", &target])
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let stderr = text(&out.stderr);
+    let out = roster(&["migrate-store", "--from", &source, "--to", &target]).run();
+    let stderr = out.stderr;
     assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains("people: 121 in the source, 121 in the target"),
@@ -383,27 +365,14 @@ fn migrate_store_copies_a_whole_deployment_and_checks_the_counts() {
         "{stderr}"
     );
 
-    let export = |url: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["export", "--database-url", url])
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap();
-        text(&out.stdout)
-    };
-    assert_eq!(export(&source_url), export(&target));
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["org", "list", "--json", "--database-url", &target])
-        .output()
-        .unwrap();
-    assert!(text(&out.stdout).contains("Partner"));
+    let export = |url: &str| roster(&["export", "--database-url", url]).ok();
+    assert_eq!(export(&source), export(&target));
+    let orgs = roster(&["org", "list", "--json", "--database-url", &target]).run();
+    assert!(orgs.stdout.contains("Partner"));
 
     // Into a non-empty database: refused, nothing changed.
-    let again = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["migrate-store", "--from", &source_url, "--to", &target])
-        .output()
-        .unwrap();
+    let again = roster(&["migrate-store", "--from", &source, "--to", &target]).run();
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("already has organizations"));
+    assert!(again.stderr.contains("already has organizations"));
     assert!(!admin_token.is_empty());
 }

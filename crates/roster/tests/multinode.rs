@@ -6,12 +6,10 @@
 
 mod common;
 
-use common::free_port;
+use common::{init_acme, roster, serve};
 
 use roster_store::testing::TestDb;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,64 +20,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn roster(url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("ROSTER_DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Node {
-    fn start(url: &str, extra: &[&str]) -> Node {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["serve", "--listen", &listen])
-            .args(extra)
-            .env("ROSTER_DATABASE_URL", url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                eprintln!("[node {port}] {line}");
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(&listen).is_err() {
-            assert!(Instant::now() < deadline, "node did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Node {
-            child,
-            base: format!("http://{listen}"),
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn get(url: &str, token: &str) -> reqwest::blocking::Response {
@@ -104,12 +44,9 @@ fn within(bound: Duration, mut check: impl FnMut() -> bool) -> Duration {
 #[test]
 fn two_nodes_share_people_tokens_and_pagination() {
     let db = runtime().block_on(TestDb::new());
-    let admin = roster(
-        &db.url,
-        &["init", "--org", "Acme", "--admin-email", "admin@acme.test"],
-    );
-    let a = Node::start(&db.url, &[]);
-    let b = Node::start(&db.url, &[]);
+    let admin = init_acme(&db.url);
+    let a = serve(&db.url, &[]).start();
+    let b = serve(&db.url, &[]).start();
     let client = reqwest::blocking::Client::new();
 
     // Created on A, listed on B.
@@ -131,7 +68,9 @@ fn two_nodes_share_people_tokens_and_pagination() {
     assert_eq!(listed["items"][0]["id"], id.as_str());
 
     // A token works on B, then is deleted with its person through A: B refuses it in time.
-    let token = roster(&db.url, &["token", "create", "--email", "shared@acme.test"]);
+    let token = roster(&["token", "create", "--email", "shared@acme.test"])
+        .database(&db.url)
+        .ok_line();
     assert_eq!(
         get(&format!("{}/v1/people/me", b.base), &token).status(),
         200
@@ -148,29 +87,30 @@ fn two_nodes_share_people_tokens_and_pagination() {
     eprintln!("delete through A seen by B after {took:?}");
 
     // A token revoked from the command line: B refuses it in time.
-    let second = roster(
-        &db.url,
-        &[
-            "token",
-            "create",
-            "--email",
-            "admin@acme.test",
-            "--label",
-            "revoke-me",
-        ],
-    );
+    let second = roster(&[
+        "token",
+        "create",
+        "--email",
+        "admin@acme.test",
+        "--label",
+        "revoke-me",
+    ])
+    .database(&db.url)
+    .ok_line();
     assert_eq!(
         get(&format!("{}/v1/people/me", b.base), &second).status(),
         200
     );
-    let listing = roster(&db.url, &["token", "list"]);
+    let listing = roster(&["token", "list"]).database(&db.url).ok();
     let token_id = listing
         .lines()
         .find(|l| l.ends_with("revoke-me"))
         .and_then(|l| l.split_whitespace().next())
         .unwrap()
         .to_string();
-    roster(&db.url, &["token", "revoke", &token_id]);
+    roster(&["token", "revoke", &token_id])
+        .database(&db.url)
+        .ok();
     let took = within(Duration::from_secs(1), || {
         get(&format!("{}/v1/people/me", b.base), &second).status() == 401
     });
@@ -178,17 +118,16 @@ fn two_nodes_share_people_tokens_and_pagination() {
 
     // Pagination started on A continues on B: the Link names the host it was asked on.
     for i in 0..5 {
-        roster(
-            &db.url,
-            &[
-                "person",
-                "add",
-                "--email",
-                &format!("p{i}@acme.test"),
-                "--display-name",
-                &format!("Pager {i}"),
-            ],
-        );
+        roster(&[
+            "person",
+            "add",
+            "--email",
+            &format!("p{i}@acme.test"),
+            "--display-name",
+            &format!("Pager {i}"),
+        ])
+        .database(&db.url)
+        .ok();
     }
     let first = get(
         &format!("{}/v1/people?displayName=pager&max=2", a.base),
@@ -298,10 +237,7 @@ fn losing_postgres_gives_503s_not_500s_and_service_resumes_by_itself() {
     let admin_url = std::env::var(roster_store::testing::POSTGRES_URL_VAR)
         .expect("this test needs ROSTER_TEST_POSTGRES_URL");
     let db = runtime().block_on(TestDb::postgres(admin_url));
-    let admin = roster(
-        &db.url,
-        &["init", "--org", "Acme", "--admin-email", "admin@acme.test"],
-    );
+    let admin = init_acme(&db.url);
 
     let (host_port, name) = {
         let rest = db.url.split_once("://").unwrap().1;
@@ -314,10 +250,11 @@ fn losing_postgres_gives_503s_not_500s_and_service_resumes_by_itself() {
     };
     let proxy = Proxy::start(host_port);
     let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
-    let node = Node::start(
+    let node = serve(
         &via_proxy,
         &["--db-acquire-timeout", "1s", "--rate-limit", "0"],
-    );
+    )
+    .start();
     let list = format!("{}/v1/people?displayName=a", node.base);
     assert_eq!(get(&list, &admin).status(), 200);
 

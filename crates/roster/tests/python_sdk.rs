@@ -8,11 +8,11 @@
 
 mod common;
 
-use common::free_port;
+use common::{roster, serve, sqlite, Server};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -124,100 +124,48 @@ fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
-struct Server {
-    child: Child,
-    base: String,
-    db: PathBuf,
+/// `roster serve --demo` on a fresh database, with the admin token it printed.
+struct Demo {
+    server: Server,
+    database_url: String,
     admin_token: String,
+    _dir: tempfile::TempDir,
 }
 
-impl Server {
-    /// `roster serve --demo` on a fresh database; takes the admin token it prints.
-    fn start_demo(db: &Path) -> Server {
-        Self::start_demo_with(db, &[])
-    }
-
-    fn start_demo_with(db: &Path, extra: &[&str]) -> Server {
-        let listen = format!("127.0.0.1:{}", free_port());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["serve", "--demo", "--listen", &listen])
-            .args(extra)
-            .env("ROSTER_DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn roster serve");
-        let stderr = lines_of(child.stderr.take().unwrap());
-        let mut server = Server {
-            child,
-            base: format!("http://{listen}"),
-            db: db.to_path_buf(),
-            admin_token: String::new(),
-        };
-
-        // The first token printed is the admin's, the second John Andersen's.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = Vec::new();
-        while server.admin_token.is_empty() {
-            assert!(
-                Instant::now() < deadline,
-                "no admin token on stderr: {seen:?}"
-            );
-            if let Ok(line) = stderr.recv_timeout(Duration::from_millis(100)) {
-                if line.contains("_RSTR_") {
-                    server.admin_token = line.trim().to_string();
-                }
-                seen.push(line);
-            }
+impl Demo {
+    fn start(extra: &[&str]) -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = sqlite(&dir.path().join("roster.db"));
+        let mut args = vec!["--demo"];
+        args.extend_from_slice(extra);
+        let server = serve(&database_url, &args).start();
+        Demo {
+            admin_token: server.admin_token(),
+            server,
+            database_url,
+            _dir: dir,
         }
-        std::thread::spawn(move || while stderr.recv().is_ok() {});
-        while std::net::TcpStream::connect(&listen).is_err() {
-            assert!(Instant::now() < deadline, "server did not start: {seen:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
     }
 
     /// A token for an existing person, via `roster token create`.
     fn token_for(&self, email: &str) -> String {
-        let output = must_run(
-            "roster token create",
-            Command::new(env!("CARGO_BIN_EXE_roster"))
-                .args(["token", "create", "--email", email])
-                .env(
-                    "ROSTER_DATABASE_URL",
-                    format!("sqlite://{}", self.db.display()),
-                )
-                .env("RUST_LOG", "warn"),
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        roster(&["token", "create", "--email", email])
+            .database(&self.database_url)
+            .ok_line()
     }
 }
 
 /// Runs `python script` with the server's coordinates; returns (success, report).
-fn run_script(python: &Path, server: &Server, user_token: &str) -> (bool, String) {
-    run_named_script(python, "test_people_sdk.py", server, user_token)
+fn run_script(python: &Path, demo: &Demo, user_token: &str) -> (bool, String) {
+    run_named_script(python, "test_people_sdk.py", demo, user_token)
 }
 
-fn run_named_script(
-    python: &Path,
-    name: &str,
-    server: &Server,
-    user_token: &str,
-) -> (bool, String) {
+fn run_named_script(python: &Path, name: &str, demo: &Demo, user_token: &str) -> (bool, String) {
     let script = sdk_dir().join(name);
     let mut child = Command::new(python)
         .arg(&script)
-        .env("ROSTER_BASE_URL", &server.base)
-        .env("ROSTER_ADMIN_TOKEN", &server.admin_token)
+        .env("ROSTER_BASE_URL", &demo.server.base)
+        .env("ROSTER_ADMIN_TOKEN", &demo.admin_token)
         .env("ROSTER_USER_TOKEN", user_token)
         .env("PYTHONUNBUFFERED", "1")
         .env_remove("WEBEX_ACCESS_TOKEN")
@@ -262,12 +210,11 @@ fn run_named_script(
 #[test]
 fn the_official_python_sdk_works_against_roster() {
     let python = sdk_venv();
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_demo(&dir.path().join("roster.db"));
+    let demo = Demo::start(&[]);
     // A demo person with no admin role.
-    let user_token = server.token_for("alan.turing@example.com");
+    let user_token = demo.token_for("alan.turing@example.com");
 
-    let (ok, report) = run_script(&python, &server, &user_token);
+    let (ok, report) = run_script(&python, &demo, &user_token);
     assert!(ok, "the Python SDK script failed\n{report}");
     println!("{report}");
     assert!(
@@ -280,10 +227,9 @@ fn the_official_python_sdk_works_against_roster() {
 #[test]
 fn the_python_sdk_waits_and_retries_when_rate_limited() {
     let python = sdk_venv();
-    let dir = tempfile::tempdir().unwrap();
     // 60 per minute: a burst of 60, then one more each second (Retry-After: 1).
-    let server = Server::start_demo_with(&dir.path().join("roster.db"), &["--rate-limit", "60"]);
-    let (ok, report) = run_named_script(&python, "test_rate_limit_sdk.py", &server, "");
+    let demo = Demo::start(&["--rate-limit", "60"]);
+    let (ok, report) = run_named_script(&python, "test_rate_limit_sdk.py", &demo, "");
     assert!(ok, "the rate-limit script failed\n{report}");
     assert!(report.contains("every call succeeded"), "{report}");
 }

@@ -1,11 +1,12 @@
 //! `spawn_app()` gives each test its own database, its own server on a random port and
-//! typed helpers to seed data and call endpoints.
+//! typed helpers to seed data and call endpoints; `directory()` adds the organizations and
+//! people of every kind that the People tests (`list.rs`, `get.rs`, `create.rs`, ...) share.
 
 use reqwest::{Client, Method, RequestBuilder, Response};
 use roster_server::{Application, ServerConfig};
 use roster_store::testing::TestDb;
 use roster_store::{roles, seed, OrgRecord, PersonDraft, PersonRecord, Store, StoreOptions};
-use roster_types::id::encode_uuid;
+use roster_types::id::{encode, encode_uuid};
 use roster_types::IdKind;
 use serde_json::Value;
 use std::sync::Arc;
@@ -289,4 +290,72 @@ where
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// An organization with one person of every kind, a partner organization that manages it,
+/// and an unrelated organization.
+pub struct Directory {
+    pub app: TestApp,
+    pub org: OrgRecord,
+    pub other_org: OrgRecord,
+    pub user: PersonRecord,
+    pub user_token: String,
+    pub readonly_token: String,
+    pub user_admin_token: String,
+    pub full_admin: PersonRecord,
+    pub full_admin_token: String,
+    pub partner_admin_token: String,
+    pub partner_user_token: String,
+    pub other_admin_token: String,
+    pub other_user: PersonRecord,
+}
+
+pub async fn directory() -> Directory {
+    let app = spawn_app().await;
+    let org = app.org("Acme").await;
+    let partner = app.org("Partner").await;
+    let other_org = app.org("Elsewhere").await;
+    app.store.add_managed_org(partner.id, org.id).await.unwrap();
+
+    let user = app.person(&org, "Una User", &[]).await;
+    let readonly = app
+        .person(&org, "Rita Readonly", &[roles::READONLY_ADMIN])
+        .await;
+    let user_admin = app
+        .person(&org, "Uwe Useradmin", &[roles::USER_ADMIN])
+        .await;
+    let full_admin = app
+        .person(&org, "Fiona Fulladmin", &[roles::FULL_ADMIN])
+        .await;
+    let partner_admin = app
+        .person(&partner, "Pat Partner", &[roles::FULL_ADMIN])
+        .await;
+    let partner_user = app.person(&partner, "Pete Partneruser", &[]).await;
+    let other_admin = app
+        .person(&other_org, "Otto Other", &[roles::FULL_ADMIN])
+        .await;
+    let other_user = app.person(&other_org, "Olga Other", &[]).await;
+    Directory {
+        user_token: app.token(&user).await,
+        readonly_token: app.token(&readonly).await,
+        user_admin_token: app.token(&user_admin).await,
+        full_admin_token: app.token(&full_admin).await,
+        partner_admin_token: app.token(&partner_admin).await,
+        partner_user_token: app.token(&partner_user).await,
+        other_admin_token: app.token(&other_admin).await,
+        app,
+        org,
+        other_org,
+        user,
+        full_admin,
+        other_user,
+    }
+}
+
+pub fn org_id(org: &OrgRecord) -> String {
+    encode_uuid(IdKind::Organization, &org.id)
+}
+
+pub fn role_id(role: &str) -> String {
+    encode(IdKind::Role, role)
 }

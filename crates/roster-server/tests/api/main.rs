@@ -1,8 +1,15 @@
 //! HTTP integration tests: the real server on a random port, a fresh database per test.
 
+mod create;
+mod delete;
 mod fuzz;
+mod get;
 mod helpers;
 mod isolation;
 mod limits;
+mod list;
 mod me;
-mod people;
+mod methods;
+mod openapi;
+mod pagination;
+mod update;
