@@ -202,8 +202,8 @@ pub fn full_draft(org: Uuid, location: &str, tag: &str) -> PersonDraft {
     }
 }
 
-/// What a record says about the fields a draft sets: the record as a draft, with roles
-/// compared as the sorted set the store keeps.
+/// What a record says about the fields a draft sets, without the id and creation time
+/// (compared on their own), to compare with [`as_stored`].
 pub fn settable_fields(record: &PersonRecord) -> PersonDraft {
     PersonDraft {
         id: None,
@@ -212,7 +212,7 @@ pub fn settable_fields(record: &PersonRecord) -> PersonDraft {
     }
 }
 
-/// `draft` as the store should keep it: roles sorted and once, no id or creation time.
+/// The settable fields of `draft` as the store should keep them: roles sorted and once.
 pub fn as_stored(draft: &PersonDraft) -> PersonDraft {
     let mut roles = draft.roles.clone();
     roles.sort();
