@@ -261,6 +261,6 @@ impl ChangeTopic {
 pub struct ChangeRecord {
     pub seq: i64,
     pub topic: ChangeTopic,
-    /// The person id, token id or org id, as text.
+    /// The person id, the token's stored hash, or the org id, as text.
     pub key: String,
 }

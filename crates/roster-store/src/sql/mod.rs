@@ -270,19 +270,16 @@ impl Store for SqlStore {
 
     async fn replace_person(&self, id: Uuid, draft: PersonDraft) -> StoreResult<PersonRecord> {
         let mut tx = self.db.begin_write().await?;
-        let previous = tx
-            .fetch_optional::<(i64,)>(
-                &Query::new("SELECT last_modified FROM people WHERE id = ?").bind(id),
-            )
-            .await?;
-        let Some((previous,)) = previous else {
+        // `last_modified` moves strictly forward, even within one millisecond and between
+        // concurrent writers: it is computed by the UPDATE itself, under the row's lock.
+        if tx
+            .execute(&people::replace_statement(self.db.dialect(), id, &draft)?)
+            .await?
+            == 0
+        {
             return Err(StoreError::NotFound);
-        };
+        }
         people::check_emails_free(&mut tx, &draft, Some(id)).await?;
-        // Strictly after the previous value, even within one millisecond.
-        let modified = now_millis().max(previous + 1);
-        tx.execute(&people::replace_statement(id, &draft, modified)?)
-            .await?;
         people::replace_person_lists(&mut tx, id, &draft).await?;
         people::note_change(&mut tx, ChangeTopic::Person, &uuid_text(&id)).await?;
         tx.commit().await?;
@@ -303,7 +300,8 @@ impl Store for SqlStore {
     }
 
     async fn list_people(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonRecord>> {
-        if query.org_ids.is_empty() || query.limit == 0 {
+        let no_ids = query.ids.as_ref().is_some_and(Vec::is_empty);
+        if query.org_ids.is_empty() || no_ids || query.limit == 0 {
             return Ok(Vec::new());
         }
         let sql = people::page_statement(&self.person_select, query);

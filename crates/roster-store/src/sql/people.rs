@@ -300,21 +300,21 @@ pub(crate) async fn replace_person_lists(
     insert_person_lists(tx, std::slice::from_ref(&person)).await
 }
 
-/// The full replacement of a person's settable fields.
+/// The full replacement of a person's settable fields. `last_modified` becomes the later of
+/// now and one millisecond after its previous value.
 pub(crate) fn replace_statement(
+    dialect: &Dialect,
     id: Uuid,
     draft: &PersonDraft,
-    modified: i64,
 ) -> StoreResult<Query> {
     let mut sql = Query::new("UPDATE people SET ");
-    for (i, (name, value)) in draft_columns(draft)?.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push(name).push(" = ").push_bind(value);
+    for (name, value) in draft_columns(draft)? {
+        sql.push(name).push(" = ").push_bind(value).push(", ");
     }
-    sql.push(", last_modified = ").push_bind(modified);
-    sql.push(" WHERE id = ").push_bind(id);
+    sql.push(&format!("last_modified = {}(", dialect.greatest))
+        .push_bind(now_millis())
+        .push(", last_modified + 1) WHERE id = ")
+        .push_bind(id);
     Ok(sql)
 }
 
