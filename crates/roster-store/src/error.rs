@@ -1,7 +1,7 @@
 use thiserror::Error;
 
 /// What can go wrong in storage, in terms the server maps onto HTTP statuses.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StoreError {
     /// The write would break a uniqueness rule (a taken email, an existing id).
     #[error("{0}")]

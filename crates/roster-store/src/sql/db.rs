@@ -7,7 +7,9 @@
 
 use super::dialect::{Dialect, POSTGRES, SQLITE};
 use super::query::{Query, Value};
+use super::writer::Writer;
 use crate::{PoolStats, StoreError, StoreOptions, StoreResult};
+use futures_util::future::BoxFuture;
 use sqlx::migrate::Migrator;
 use sqlx::pool::{PoolConnection, PoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgRow};
@@ -35,11 +37,13 @@ enum Pool {
 
 pub(crate) struct Db {
     pool: Pool,
-    /// SQLite allows one writer at a time. Writers of this process queue here, in order,
-    /// instead of in SQLite's busy handler, which polls with growing sleeps (up to 100 ms) and
-    /// so kept waiting writers asleep long after the lock was free. Other processes (the
-    /// CLI) still meet the busy handler. PostgreSQL needs no gate.
+    /// SQLite allows one writer at a time. Write transactions of this process take turns
+    /// here, in order, instead of in SQLite's busy handler, which polls with growing sleeps
+    /// (up to 100 ms) and so kept waiting writers asleep long after the lock was free. Other
+    /// processes (the CLI) still meet the busy handler. PostgreSQL needs no gate.
     write_gate: Option<Arc<Mutex<()>>>,
+    /// SQLite's group commit (`writer.rs`); `None` on PostgreSQL.
+    writer: Option<Writer>,
 }
 
 /// How to reach a backend: its connection options and its migrations.
@@ -78,11 +82,24 @@ impl Db {
     }
 
     fn new(pool: Pool) -> Db {
-        let write_gate = match pool {
-            Pool::Sqlite(_) => Some(Arc::new(Mutex::new(()))),
-            Pool::Postgres(_) => None,
+        let (write_gate, writer) = match &pool {
+            Pool::Sqlite(sqlite) => {
+                let gate = Arc::new(Mutex::new(()));
+                let sqlite = sqlite.clone();
+                // The writer holds the gate itself while its transaction is open.
+                let begin = move || -> BoxFuture<'static, StoreResult<Tx>> {
+                    let sqlite = sqlite.clone();
+                    Box::pin(async move { Tx::begin_sqlite(&sqlite, None).await })
+                };
+                (Some(gate.clone()), Some(Writer::start(gate, begin)))
+            }
+            Pool::Postgres(_) => (None, None),
         };
-        Db { pool, write_gate }
+        Db {
+            pool,
+            write_gate,
+            writer,
+        }
     }
 
     pub fn dialect(&self) -> &'static Dialect {
@@ -139,18 +156,36 @@ impl Db {
         self.acquire().await?.conn().execute(query).await
     }
 
-    /// Starts a transaction that will write (see [`Dialect::begin_write`]).
+    /// Starts a transaction that will write, for bulk writes (imports, copies, activity
+    /// batches); every other write goes through [`Db::write`].
     pub async fn begin_write(&self) -> StoreResult<Tx> {
-        let gate = match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
-        };
-        let begin = self.dialect().begin_write;
-        let inner = match &self.pool {
-            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with(begin).await?),
-            Pool::Postgres(pool) => TxInner::Postgres(pool.begin_with(begin).await?),
-        };
-        Ok(Tx { inner, _gate: gate })
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let gate = self.write_gate.as_ref().expect("SQLite has a write gate");
+                Tx::begin_sqlite(pool, Some(gate.clone().lock_owned().await)).await
+            }
+            Pool::Postgres(pool) => Ok(Tx {
+                inner: TxInner::Postgres(pool.begin_with(POSTGRES.begin_write).await?),
+                _gate: None,
+            }),
+        }
+    }
+
+    /// Runs `work` in a write transaction and returns its result once committed. A failed
+    /// `work` changes nothing. On SQLite the transaction may be shared with other writes
+    /// (group commit, `writer.rs`), each in its own savepoint.
+    pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, StoreResult<T>> + Send + 'static,
+    {
+        if let Some(writer) = &self.writer {
+            return writer.write(Box::new(work)).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     pub fn pool_stats(&self) -> PoolStats {
@@ -186,6 +221,16 @@ enum TxInner {
 }
 
 impl Tx {
+    async fn begin_sqlite(
+        pool: &sqlx::SqlitePool,
+        gate: Option<OwnedMutexGuard<()>>,
+    ) -> StoreResult<Tx> {
+        Ok(Tx {
+            inner: TxInner::Sqlite(pool.begin_with(SQLITE.begin_write).await?),
+            _gate: gate,
+        })
+    }
+
     fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
             TxInner::Sqlite(tx) => Conn::Sqlite(tx),

@@ -16,6 +16,7 @@ mod dialect;
 mod people;
 mod query;
 mod rows;
+mod writer;
 
 pub(crate) use db::Connect;
 use db::Db;
@@ -52,11 +53,22 @@ impl SqlStore {
     /// Runs an `UPDATE` of one person and notes the change, in one transaction; whether the
     /// person existed.
     async fn update_person(&self, id: Uuid, update: Query) -> StoreResult<bool> {
-        let mut tx = self.db.begin_write().await?;
-        let updated = tx.execute(&update).await? > 0;
-        people::note_change(&mut tx, ChangeTopic::Person, &uuid_text(&id)).await?;
-        tx.commit().await?;
-        Ok(updated)
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let updated = tx.execute(&update).await? > 0;
+                    people::note_change(tx, ChangeTopic::Person, &uuid_text(&id)).await?;
+                    Ok(updated)
+                })
+            })
+            .await
+    }
+
+    /// Runs one statement as a write; the number of rows it changed.
+    async fn write_statement(&self, statement: Query) -> StoreResult<u64> {
+        self.db
+            .write(move |tx| Box::pin(async move { tx.execute(&statement).await }))
+            .await
     }
 }
 
@@ -84,7 +96,7 @@ impl Store for SqlStore {
             .bind(org.id)
             .bind(&org.display_name)
             .bind(org.created);
-        self.db.execute(&sql).await.map_err(|e| match e {
+        self.write_statement(sql).await.map_err(|e| match e {
             StoreError::Conflict(_) => {
                 StoreError::Conflict(format!("An organization with id {} exists.", org.id))
             }
@@ -104,29 +116,37 @@ impl Store for SqlStore {
     }
 
     async fn add_managed_org(&self, partner: Uuid, customer: Uuid) -> StoreResult<()> {
-        let mut tx = self.db.begin_write().await?;
         let sql = Query::new(
             "INSERT INTO org_management (partner_org_id, customer_org_id) VALUES (?, ?) \
              ON CONFLICT DO NOTHING",
         )
         .bind(partner)
         .bind(customer);
-        tx.execute(&sql).await?;
-        people::note_change(&mut tx, ChangeTopic::Org, &uuid_text(&partner)).await?;
-        tx.commit().await
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(&sql).await?;
+                    people::note_change(tx, ChangeTopic::Org, &uuid_text(&partner)).await
+                })
+            })
+            .await
     }
 
     async fn remove_managed_org(&self, partner: Uuid, customer: Uuid) -> StoreResult<bool> {
-        let mut tx = self.db.begin_write().await?;
         let sql = Query::new(
             "DELETE FROM org_management WHERE partner_org_id = ? AND customer_org_id = ?",
         )
         .bind(partner)
         .bind(customer);
-        let removed = tx.execute(&sql).await? > 0;
-        people::note_change(&mut tx, ChangeTopic::Org, &uuid_text(&partner)).await?;
-        tx.commit().await?;
-        Ok(removed)
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let removed = tx.execute(&sql).await? > 0;
+                    people::note_change(tx, ChangeTopic::Org, &uuid_text(&partner)).await?;
+                    Ok(removed)
+                })
+            })
+            .await
     }
 
     async fn managed_orgs(&self, partner: Uuid) -> StoreResult<Vec<Uuid>> {
@@ -157,7 +177,7 @@ impl Store for SqlStore {
             .bind(&location.id)
             .bind(org)
             .bind(&location.name);
-        self.db.execute(&sql).await?;
+        self.write_statement(sql).await?;
         Ok(location)
     }
 
@@ -197,7 +217,7 @@ impl Store for SqlStore {
                 .bind(org)
                 .bind(&license.name)
                 .bind(total_units);
-        self.db.execute(&sql).await?;
+        self.write_statement(sql).await?;
         Ok(license)
     }
 
@@ -219,10 +239,14 @@ impl Store for SqlStore {
 
     async fn create_person(&self, draft: PersonDraft) -> StoreResult<PersonRecord> {
         let id = draft.id.unwrap_or_else(new_person_id);
-        let mut tx = self.db.begin_write().await?;
-        people::check_emails_free(&mut tx, &draft, None).await?;
-        people::insert_people(&mut tx, &[NewPerson::fresh(id, &draft)]).await?;
-        tx.commit().await?;
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    people::check_emails_free(tx, &draft, None).await?;
+                    people::insert_people(tx, &[NewPerson::fresh(id, &draft)]).await
+                })
+            })
+            .await?;
         self.get_person(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -269,34 +293,37 @@ impl Store for SqlStore {
     }
 
     async fn replace_person(&self, id: Uuid, draft: PersonDraft) -> StoreResult<PersonRecord> {
-        let mut tx = self.db.begin_write().await?;
-        // `last_modified` moves strictly forward, even within one millisecond and between
-        // concurrent writers: it is computed by the UPDATE itself, under the row's lock.
-        if tx
-            .execute(&people::replace_statement(self.db.dialect(), id, &draft)?)
-            .await?
-            == 0
-        {
-            return Err(StoreError::NotFound);
-        }
-        people::check_emails_free(&mut tx, &draft, Some(id)).await?;
-        people::replace_person_lists(&mut tx, id, &draft).await?;
-        people::note_change(&mut tx, ChangeTopic::Person, &uuid_text(&id)).await?;
-        tx.commit().await?;
+        let replace = people::replace_statement(self.db.dialect(), id, &draft)?;
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    // `last_modified` moves strictly forward, even within one millisecond and
+                    // between concurrent writers: the UPDATE computes it under the row's lock.
+                    if tx.execute(&replace).await? == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    people::check_emails_free(tx, &draft, Some(id)).await?;
+                    people::replace_person_lists(tx, id, &draft).await?;
+                    people::note_change(tx, ChangeTopic::Person, &uuid_text(&id)).await
+                })
+            })
+            .await?;
         self.get_person(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn delete_person(&self, id: Uuid) -> StoreResult<bool> {
-        let mut tx = self.db.begin_write().await?;
-        let deleted = tx
-            .execute(&Query::new("DELETE FROM people WHERE id = ?").bind(id))
-            .await?
-            > 0;
-        if deleted {
-            people::note_change(&mut tx, ChangeTopic::Person, &uuid_text(&id)).await?;
-        }
-        tx.commit().await?;
-        Ok(deleted)
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let sql = Query::new("DELETE FROM people WHERE id = ?").bind(id);
+                    let deleted = tx.execute(&sql).await? > 0;
+                    if deleted {
+                        people::note_change(tx, ChangeTopic::Person, &uuid_text(&id)).await?;
+                    }
+                    Ok(deleted)
+                })
+            })
+            .await
     }
 
     async fn list_people(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonRecord>> {
@@ -373,7 +400,7 @@ impl Store for SqlStore {
         .bind(&token.label)
         .bind(token.created)
         .bind(expires_at);
-        self.db.execute(&sql).await?;
+        self.write_statement(sql).await?;
         Ok(token)
     }
 
@@ -394,19 +421,23 @@ impl Store for SqlStore {
     }
 
     async fn revoke_token(&self, id: Uuid) -> StoreResult<bool> {
-        let mut tx = self.db.begin_write().await?;
         let sql = Query::new(
             "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL \
              RETURNING token_hash",
         )
         .bind(now_millis())
         .bind(id);
-        let hash = tx.fetch_optional::<(String,)>(&sql).await?;
-        if let Some((hash,)) = &hash {
-            people::note_change(&mut tx, ChangeTopic::Token, hash).await?;
-        }
-        tx.commit().await?;
-        Ok(hash.is_some())
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let hash = tx.fetch_optional::<(String,)>(&sql).await?;
+                    if let Some((hash,)) = &hash {
+                        people::note_change(tx, ChangeTopic::Token, hash).await?;
+                    }
+                    Ok(hash.is_some())
+                })
+            })
+            .await
     }
 
     async fn export_tokens(&self) -> StoreResult<Vec<(TokenRecord, String)>> {
@@ -487,8 +518,7 @@ impl Store for SqlStore {
     }
 
     async fn prune_changes(&self, before: i64) -> StoreResult<u64> {
-        self.db
-            .execute(&Query::new("DELETE FROM changes WHERE at < ?").bind(before))
+        self.write_statement(Query::new("DELETE FROM changes WHERE at < ?").bind(before))
             .await
     }
 
