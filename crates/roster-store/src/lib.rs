@@ -78,6 +78,9 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_person(&self, id: Uuid) -> StoreResult<bool>;
     /// One page of people, in cursor order; returns at most `query.limit` records.
     async fn list_people(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonRecord>>;
+    /// The same page as [`Store::list_people`], as ids and versions only: read from an index
+    /// alone, for a caller that holds most records already (see [`PersonVersion`]).
+    async fn list_person_versions(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonVersion>>;
     async fn count_people(&self) -> StoreResult<i64>;
 
     /// Records activity seen in memory: `last_activity` only moves forward, and any activity

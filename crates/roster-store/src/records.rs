@@ -169,6 +169,14 @@ pub struct PresenceSetting {
     pub until: Option<i64>,
 }
 
+/// Which version of a person a page holds: enough to take the record from a cache, when the
+/// cached one has the same `last_modified` (every write of a person's fields moves it on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonVersion {
+    pub id: Uuid,
+    pub last_modified: i64,
+}
+
 /// Where a page of people starts: strictly after this position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -195,6 +203,11 @@ pub struct PeopleQuery {
 }
 
 impl PeopleQuery {
+    /// Whether the query can match no one: no organization, an empty id list, or no room.
+    pub fn matches_nobody(&self) -> bool {
+        self.org_ids.is_empty() || self.ids.as_ref().is_some_and(Vec::is_empty) || self.limit == 0
+    }
+
     /// Whether results are ordered by display name (and cursors carry a name key).
     pub fn orders_by_name(&self) -> bool {
         self.display_name_prefix.is_some()

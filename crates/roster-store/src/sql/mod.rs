@@ -28,7 +28,9 @@ use async_trait::async_trait;
 use people::NewPerson;
 use query::{uuid_text, Query, Value};
 use roster_types::time::now_millis;
-use rows::{parse_uuid, ChangeRow, LicenseRow, LocationRow, OrgRow, PersonRow, TokenRow};
+use rows::{
+    parse_uuid, ChangeRow, LicenseRow, LocationRow, OrgRow, PersonRow, TokenRow, VersionRow,
+};
 use uuid::Uuid;
 
 pub struct SqlStore {
@@ -327,12 +329,19 @@ impl Store for SqlStore {
     }
 
     async fn list_people(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonRecord>> {
-        let no_ids = query.ids.as_ref().is_some_and(Vec::is_empty);
-        if query.org_ids.is_empty() || no_ids || query.limit == 0 {
+        if query.matches_nobody() {
             return Ok(Vec::new());
         }
         let sql = people::page_statement(&self.person_select, query);
         self.db.records::<PersonRow, _>(&sql).await
+    }
+
+    async fn list_person_versions(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonVersion>> {
+        if query.matches_nobody() {
+            return Ok(Vec::new());
+        }
+        let sql = people::page_statement("SELECT p.id, p.last_modified FROM people p", query);
+        self.db.records::<VersionRow, _>(&sql).await
     }
 
     async fn count_people(&self) -> StoreResult<i64> {

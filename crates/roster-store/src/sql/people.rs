@@ -318,9 +318,10 @@ pub(crate) fn replace_statement(
     Ok(sql)
 }
 
-/// One page of people in cursor order (see [`PeopleQuery`]).
-pub(crate) fn page_statement(person_select: &str, query: &PeopleQuery) -> Query {
-    let mut sql = Query::new(person_select);
+/// One page of people in cursor order (see [`PeopleQuery`]), selecting `columns` of
+/// `people p` (whole records, or only what the page indexes hold).
+pub(crate) fn page_statement(columns: &str, query: &PeopleQuery) -> Query {
+    let mut sql = Query::new(columns);
     sql.push(" WHERE p.org_id IN (");
     sql.push_list(query.org_ids.iter()).push(")");
     if let Some(email) = &query.email {

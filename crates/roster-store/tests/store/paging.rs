@@ -2,7 +2,9 @@
 //! people added and deleted between pages; and the filters.
 
 use crate::helpers::{draft, ids, names, open, query, TestStore};
-use roster_store::{display_name_key, roles, OrgRecord, PeopleQuery, PersonDraft, PersonRecord};
+use roster_store::{
+    display_name_key, roles, OrgRecord, PeopleQuery, PersonDraft, PersonRecord, PersonVersion,
+};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -561,4 +563,71 @@ async fn filters_combine_and_hold_on_every_page() {
     };
     let pages = store.all_pages(filter).await;
     assert_eq!(names(&pages.concat()), expected);
+}
+
+/// The versions of a page, as `list_person_versions` gives them.
+async fn versions(store: &TestStore, query: &PeopleQuery) -> Vec<PersonVersion> {
+    store
+        .list_person_versions(query)
+        .await
+        .expect("list versions")
+}
+
+fn version_of(person: &PersonRecord) -> PersonVersion {
+    PersonVersion {
+        id: person.id,
+        last_modified: person.last_modified,
+    }
+}
+
+#[tokio::test]
+async fn a_page_of_versions_names_the_same_people_as_the_page_of_records() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    let other = store.org("Other").await;
+    let names: Vec<String> = (0..12).map(|i| format!("Dana {i:02}")).collect();
+    people(&store, &org, &names).await;
+    store.person(&other, "Dana elsewhere").await;
+    let mut by_name = query(&[&org], 5);
+    by_name.display_name_prefix = Some("dana 0".into());
+    for mut query in [query(&[&org], 5), by_name] {
+        loop {
+            let expected: Vec<PersonVersion> = store
+                .list_people(&query)
+                .await
+                .unwrap()
+                .iter()
+                .map(version_of)
+                .collect();
+            assert_eq!(versions(&store, &query).await, expected);
+            if store.next_page(&mut query).await.len() < 5 {
+                break;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_replaced_person_shows_a_new_version_on_the_page() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    let person = store.person(&org, "Erin").await;
+    let page = query(&[&org], 10);
+    assert_eq!(versions(&store, &page).await, vec![version_of(&person)]);
+    let mut changed = person.to_draft();
+    changed.title = Some("Engineer".into());
+    let replaced = store.replace_person(person.id, changed).await.unwrap();
+    assert!(replaced.last_modified > person.last_modified);
+    assert_eq!(versions(&store, &page).await, vec![version_of(&replaced)]);
+}
+
+#[tokio::test]
+async fn a_page_of_versions_for_an_empty_id_list_or_no_org_is_empty() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    store.person(&org, "Finn").await;
+    let mut no_ids = query(&[&org], 10);
+    no_ids.ids = Some(Vec::new());
+    assert!(versions(&store, &no_ids).await.is_empty());
+    assert!(versions(&store, &query(&[], 10)).await.is_empty());
 }
