@@ -7,6 +7,7 @@
 mod error;
 mod postgres;
 mod records;
+pub mod rules;
 pub mod seed;
 mod sqlite;
 #[cfg(feature = "testing")]

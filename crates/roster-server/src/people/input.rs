@@ -1,24 +1,19 @@
 //! Turning a POST or PUT body into a [`PersonDraft`]: parse, don't validate.
 //!
-//! Every check a client can fail is here, with a message that names the field. Limits on
-//! sizes keep one request from storing megabytes in a single person.
+//! Every check a client can fail is here, with a message that names the field. The rules
+//! for the fields themselves (sizes, characters, what an email looks like, the derived
+//! display name) are `roster_store::rules`, shared with `roster import` and
+//! `roster person add`.
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::view::Viewer;
+use roster_store::rules::{
+    derived_display_name, is_valid_email, list_problem, text_problem, MAX_LIST_ENTRIES,
+};
 use roster_store::{roles, PersonDraft, PersonRecord};
 use roster_types::{Address, GlobalId, IdKind, PersonInput};
 use uuid::Uuid;
-
-/// The longest string any field may hold, in characters.
-pub const MAX_FIELD_CHARS: usize = 1024;
-/// ... and in bytes of UTF-8: a name must fit in a database index entry (PostgreSQL's
-/// B-tree entries hold about 2.7 KB), whatever script it is written in.
-pub const MAX_FIELD_BYTES: usize = 2048;
-/// The most entries any list field may hold.
-pub const MAX_LIST_ENTRIES: usize = 100;
-/// RFC 5321's limit on an address.
-pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// What the body is for: creation, or full replacement of `existing`.
 pub enum Purpose<'a> {
@@ -43,43 +38,11 @@ fn check_chars(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-/// What makes `value` unfit for a text field, if anything. The API and `roster import`
-/// share this rule, so an imported person can always be sent back unchanged in a PUT.
-pub fn text_problem(value: &str) -> Option<String> {
-    if value.chars().count() > MAX_FIELD_CHARS || value.len() > MAX_FIELD_BYTES {
-        return Some(format!(
-            "is longer than {MAX_FIELD_CHARS} characters ({MAX_FIELD_BYTES} bytes)"
-        ));
-    }
-    if value.chars().any(|c| c.is_control()) {
-        return Some("contains control characters".to_string());
-    }
-    None
-}
-
 fn check_len<T>(field: &str, list: &[T]) -> Result<(), ApiError> {
-    if list.len() > MAX_LIST_ENTRIES {
-        return Err(ApiError::bad_request(format!(
-            "'{field}' has more than {MAX_LIST_ENTRIES} entries."
-        )));
+    match list_problem(list.len()) {
+        Some(problem) => Err(ApiError::bad_request(format!("'{field}' {problem}."))),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-/// A deliberately simple check: one '@', something on both sides, a dot in the domain,
-/// no spaces. Real deliverability is not ours to judge.
-pub fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.chars().count() <= MAX_EMAIL_CHARS
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn emails(list: Vec<String>) -> Result<Vec<String>, ApiError> {
@@ -165,19 +128,14 @@ pub async fn draft_from_input(
         None if existing.is_some() => {
             return Err(ApiError::bad_request("'displayName' is required."));
         }
-        None => {
-            let derived = [first_name.as_deref(), last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if derived.is_empty() {
+        None => match derived_display_name(first_name.as_deref(), last_name.as_deref()) {
+            Some(name) => name,
+            None => {
                 return Err(ApiError::bad_request(
                     "At least one of 'displayName', 'firstName' or 'lastName' is required.",
                 ));
             }
-            derived
-        }
+        },
     };
 
     let phone_numbers = input.phone_numbers.unwrap_or_default();
