@@ -75,6 +75,7 @@ impl Caller {
             None => token::digest(bearer_token(headers)?),
         };
         let record = state
+            .caches
             .token(&digest)
             .await?
             .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
@@ -86,6 +87,7 @@ impl Caller {
             return Err(ApiError::unauthorized("The access token has expired."));
         }
         let person = state
+            .caches
             .person(record.person_id)
             .await?
             .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
@@ -94,7 +96,7 @@ impl Caller {
                 "The person this access token belongs to may not sign in.",
             ));
         }
-        let managed_orgs = state.managed_orgs(person.org_id).await?;
+        let managed_orgs = state.caches.managed_orgs(person.org_id).await?;
         let noted_activity = state.activity.note(person.id, now);
         let viewer = Viewer {
             person_id: person.id,

@@ -123,7 +123,11 @@ impl Edge {
         );
         let digest = self.bearer_digest(&request);
         let connection = &self.0;
-        let response = match limits::check(&connection.state, &request, connection.client, digest) {
+        let response = match connection
+            .state
+            .limits
+            .check(&request, connection.client, digest)
+        {
             Err(error) => error.into_response(),
             Ok(()) => {
                 let deadline = started + connection.state.config.request_timeout;

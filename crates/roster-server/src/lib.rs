@@ -52,19 +52,20 @@ impl Application {
         let state = AppState::new(store.clone(), config.clone());
         let start = store.latest_change().await.unwrap_or(0);
         ops::metrics_handle();
+        let caches = state.caches.clone();
         let background = vec![
-            tokio::spawn(state.rate_limits.clone().prune_periodically()),
-            tokio::spawn(cache::follow_changes(
-                store.clone(),
-                state.caches.clone(),
-                start,
-                config.change_poll_interval,
-            )),
+            tokio::spawn(state.limits.clone().prune_periodically()),
+            tokio::spawn(
+                state
+                    .caches
+                    .clone()
+                    .follow_changes(start, config.change_poll_interval),
+            ),
             tokio::spawn(activity::flush_periodically(
                 state.activity.clone(),
                 store,
-                state.caches.clone(),
                 config.activity_flush_interval,
+                move |id| caches.forget_person(id),
             )),
         ];
         Ok(Application {

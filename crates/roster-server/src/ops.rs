@@ -61,10 +61,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let stats = state.store.pool_stats();
     metrics::gauge!("roster_db_pool_connections").set(stats.size as f64);
     metrics::gauge!("roster_db_pool_idle_connections").set(stats.idle as f64);
-    metrics::gauge!("roster_cache_entries", "cache" => "tokens")
-        .set(state.caches.tokens.len() as f64);
-    metrics::gauge!("roster_cache_entries", "cache" => "people")
-        .set(state.caches.people.len() as f64);
+    let (cached_tokens, cached_people) = state.caches.entries();
+    metrics::gauge!("roster_cache_entries", "cache" => "tokens").set(cached_tokens as f64);
+    metrics::gauge!("roster_cache_entries", "cache" => "people").set(cached_people as f64);
     (
         StatusCode::OK,
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],

@@ -334,7 +334,7 @@ impl References {
             }
         }
         if let Some((raw, manager)) = &self.manager {
-            match state.person(*manager).await? {
+            match state.caches.person(*manager).await? {
                 Some(m) if m.org_id == org_id => {}
                 _ => {
                     return Err(ApiError::bad_request(format!(
