@@ -6,12 +6,12 @@
 //! writes made by other processes (the CLI, other nodes) reach us through the store's
 //! change feed ([`Caches::follow_changes`]), polled every `change_poll_interval`.
 
+use crate::metrics::{count_lookup, CacheName};
 use crate::render::Renders;
-use metrics::Counter;
 use quick_cache::sync::Cache;
 use roster_store::token::{from_hex, hex, Digest256};
 use roster_store::{ChangeRecord, ChangeTopic, PersonRecord, Store, StoreResult, TokenRecord};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -166,28 +166,6 @@ impl Caches {
             }
         }
     }
-}
-
-/// The caches whose hits and misses are counted in `roster_cache_lookups_total`.
-#[derive(Debug, Clone, Copy)]
-pub enum CacheName {
-    Tokens = 0,
-    People = 1,
-}
-
-/// Counts one look-up. The counters are resolved once: this runs several times per request.
-pub fn count_lookup(cache: CacheName, hit: bool) {
-    static COUNTERS: [OnceLock<Counter>; 4] = [const { OnceLock::new() }; 4];
-    COUNTERS[cache as usize * 2 + usize::from(hit)]
-        .get_or_init(|| {
-            let cache = match cache {
-                CacheName::Tokens => "tokens",
-                CacheName::People => "people",
-            };
-            let result = if hit { "hit" } else { "miss" };
-            metrics::counter!("roster_cache_lookups_total", "cache" => cache, "result" => result)
-        })
-        .increment(1);
 }
 
 #[cfg(test)]

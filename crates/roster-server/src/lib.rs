@@ -18,6 +18,7 @@ pub mod config;
 pub mod edge;
 pub mod error;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod people;
@@ -51,7 +52,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await?;
         let state = AppState::new(store.clone(), config.clone());
         let start = store.latest_change().await.unwrap_or(0);
-        ops::metrics_handle();
+        crate::metrics::install_recorder();
         let caches = state.caches.clone();
         let background = vec![
             tokio::spawn(state.limits.clone().prune_periodically()),

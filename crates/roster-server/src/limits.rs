@@ -6,7 +6,6 @@
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
-use axum::http::header::AUTHORIZATION;
 use axum::http::Request;
 use axum::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
@@ -16,20 +15,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The SHA-256 of the request's bearer token, computed once per request (see `edge.rs`) and
-/// handed to authentication through the request's extensions on the router's path.
-#[derive(Debug, Clone, Copy)]
-pub struct BearerDigest(pub Digest256);
-
-/// The bearer token of a request, if the header has the `Bearer <token>` shape.
-pub fn bearer(request_headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = request_headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
-        .then_some(token)
-}
 
 /// Whose budget a request spends.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
