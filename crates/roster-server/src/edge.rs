@@ -7,32 +7,27 @@
 //! It is written by hand rather than stacked from tower and axum middlewares because it runs
 //! on every `/v1/people/me`, the hottest path of the server: one boxed future per request
 //! instead of one per layer, metric handles resolved once instead of looked up by label on
-//! every request, and no timer armed for a request that is answered at its first poll. For
-//! the same reason the two hot reads, `GET /v1/people/me` and `GET /v1/people/{personId}`,
-//! go from here straight to their handlers, with the same extractors in the same order axum
-//! would run them; every other request goes through axum's router (`routes.rs`).
+//! every request (`metrics.rs`), and no timer armed for a request that is answered at its
+//! first poll. For the same reason the hot reads the route table marks (`routes.rs`:
+//! `GET /v1/people/me` and `GET /v1/people/{personId}`) go from here straight to their
+//! handlers, with the same extractors in the same order axum would run them
+//! (`routing.rs`); every other request goes through axum's router.
 
-use crate::auth::{BearerDigest, Caller, ConnectionToken};
-use crate::error::ApiError;
-use crate::metrics::{MethodLabel, RouteMetrics};
-use crate::people::get::get_person_details;
-use crate::people::me::get_my_own_details;
+use crate::auth::{BearerDigest, ConnectionToken};
+use crate::metrics::MethodLabel;
+use crate::routing::{Direct, HandlerFuture, Routes};
 use crate::state::AppState;
 use crate::tracking;
-use crate::wire::QueryParams;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use hyper::body::Incoming;
 use roster_store::token::Digest256;
 use std::convert::Infallible;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 use tower::ServiceExt;
@@ -44,16 +39,16 @@ pub struct Edge(Arc<Connection>);
 
 struct Connection {
     state: AppState,
-    router: Router,
+    routes: Arc<Routes>,
     client: SocketAddr,
     token: ConnectionToken,
 }
 
 impl Edge {
-    pub fn new(state: AppState, router: Router, client: SocketAddr) -> Self {
+    pub fn new(state: AppState, routes: Arc<Routes>, client: SocketAddr) -> Self {
         Edge(Arc::new(Connection {
             state,
-            router,
+            routes,
             client,
             token: ConnectionToken::default(),
         }))
@@ -75,8 +70,13 @@ impl Edge {
         let started = Instant::now();
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
-        let route = Route::of(request.uri().path());
         let method = MethodLabel::of(request.method());
+        let found = connection.routes.index.find(request.uri().path());
+        let route = found.route;
+        let direct = match method {
+            MethodLabel::Get => found.direct_get(),
+            _ => None,
+        };
         // A debug span: at the default level a span per request cost a fifth of `/me`'s
         // throughput (its fields are formatted and stored for every request). Failures are
         // logged below with the tracking id at any level.
@@ -100,7 +100,7 @@ impl Edge {
             Err(error) => error.into_response(),
             Ok(()) => {
                 let deadline = started + connection.state.config.request_timeout;
-                let handler = self.dispatch(request, route, method, digest);
+                let handler = self.dispatch(request, direct, digest);
                 within_deadline(handler, deadline)
                     .instrument(span.clone())
                     .await
@@ -108,7 +108,7 @@ impl Edge {
         };
         let response = tracking::finish_response(response, &tracking_id);
         let status = response.status();
-        route.metrics().record(method, status, started);
+        route.metrics.record(method, status, started);
         span.in_scope(|| {
             if status.is_server_error() {
                 tracing::error!(
@@ -125,33 +125,23 @@ impl Edge {
         Ok(response)
     }
 
-    /// The handler for a request, boxed so that this layer's own future stays small (it is
-    /// moved into place once per request).
+    /// The handler for a request: a hot read's own, called directly, or the router.
     fn dispatch(
         &self,
         request: hyper::Request<Incoming>,
-        route: Route,
-        method: MethodLabel,
+        direct: Option<(&Direct, Option<String>)>,
         digest: Option<Digest256>,
     ) -> HandlerFuture {
         let state = self.0.state.clone();
-        if method == MethodLabel::Get && route == Route::Me {
+        if let Some((direct, path_param)) = direct {
             let (parts, _body) = request.into_parts();
-            return Box::pin(direct(state, parts, digest, |state, caller, query| {
-                get_my_own_details(State(state), caller, query)
-            }));
-        }
-        if let Some(person_id) = direct_person_id(route, method, &request) {
-            let (parts, _body) = request.into_parts();
-            return Box::pin(direct(state, parts, digest, |state, caller, query| {
-                get_person_details(State(state), caller, Path(person_id), query)
-            }));
+            return direct.call(state, parts, digest, path_param);
         }
         let mut request = request.map(Body::new);
         if let Some(digest) = digest {
             request.extensions_mut().insert(BearerDigest(digest));
         }
-        let router = self.0.router.clone();
+        let router = self.0.routes.router.clone();
         Box::pin(async move {
             match router.oneshot(request).await {
                 Ok(response) => response,
@@ -159,44 +149,6 @@ impl Edge {
             }
         })
     }
-}
-
-type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
-
-/// A hot read without the router: `handler` gets the extractors the two direct handlers'
-/// signatures name (the caller, then the query), run in the order axum runs them.
-async fn direct<H, F>(
-    state: AppState,
-    mut parts: Parts,
-    digest: Option<Digest256>,
-    handler: H,
-) -> Response
-where
-    H: FnOnce(AppState, Caller, QueryParams) -> F,
-    F: Future<Output = Result<Response, ApiError>>,
-{
-    let result = async {
-        let caller = Caller::authenticate(&parts.headers, digest, &state).await?;
-        let query = QueryParams::from_request_parts(&mut parts, &state).await?;
-        handler(state, caller, query).await
-    }
-    .await;
-    result.into_response()
-}
-
-/// The `{personId}` of a `GET /v1/people/{personId}` that can skip the router: one whose
-/// segment needs no percent-decoding, so that it is exactly what axum's `Path` would give.
-/// Others (`%3D` padding, say) take the router.
-fn direct_person_id<B>(
-    route: Route,
-    method: MethodLabel,
-    request: &hyper::Request<B>,
-) -> Option<String> {
-    if route != Route::Person || method != MethodLabel::Get {
-        return None;
-    }
-    let segment = &request.uri().path()["/v1/people/".len()..];
-    (!segment.contains('%')).then(|| segment.to_string())
 }
 
 /// Runs `handler` until `deadline`, then answers 408. Requests answered at their first poll
@@ -221,84 +173,9 @@ async fn within_deadline(handler: impl Future<Output = Response>, deadline: Inst
     .await
 }
 
-/// The route a path belongs to, for metrics: a fixed set, so hostile paths cannot create
-/// unbounded label values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    People,
-    Me,
-    Person,
-    Healthz,
-    Readyz,
-    Metrics,
-    OpenApi,
-    Other,
-}
-
-impl Route {
-    const ALL: [Route; 8] = [
-        Route::People,
-        Route::Me,
-        Route::Person,
-        Route::Healthz,
-        Route::Readyz,
-        Route::Metrics,
-        Route::OpenApi,
-        Route::Other,
-    ];
-
-    fn of(path: &str) -> Route {
-        match path {
-            "/v1/people" | "/v1/people/" => Route::People,
-            "/v1/people/me" => Route::Me,
-            "/healthz" => Route::Healthz,
-            "/readyz" => Route::Readyz,
-            "/metrics" => Route::Metrics,
-            "/openapi.json" => Route::OpenApi,
-            p if p.starts_with("/v1/people/") && !p["/v1/people/".len()..].contains('/') => {
-                Route::Person
-            }
-            _ => Route::Other,
-        }
-    }
-
-    /// The route's metrics, resolved once.
-    fn metrics(self) -> &'static RouteMetrics {
-        static METRICS: OnceLock<[&'static RouteMetrics; Route::ALL.len()]> = OnceLock::new();
-        METRICS.get_or_init(|| Route::ALL.map(|route| RouteMetrics::of(route.label())))
-            [self as usize]
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Route::People => "/v1/people",
-            Route::Me => "/v1/people/me",
-            Route::Person => "/v1/people/{personId}",
-            Route::Healthz => "/healthz",
-            Route::Readyz => "/readyz",
-            Route::Metrics => "/metrics",
-            Route::OpenApi => "/openapi.json",
-            Route::Other => "other",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_are_a_fixed_set_whatever_the_path() {
-        assert_eq!(Route::of("/v1/people"), Route::People);
-        assert_eq!(Route::of("/v1/people/"), Route::People);
-        assert_eq!(Route::of("/v1/people/me"), Route::Me);
-        assert_eq!(Route::of("/v1/people/abc"), Route::Person);
-        assert_eq!(Route::of("/v1/people/abc/def"), Route::Other);
-        assert_eq!(Route::of("/anything/else"), Route::Other);
-        for (index, route) in Route::ALL.iter().enumerate() {
-            assert_eq!(*route as usize, index, "ALL is in declaration order");
-        }
-    }
 
     #[tokio::test]
     async fn a_deadline_answers_408_only_for_handlers_that_wait() {

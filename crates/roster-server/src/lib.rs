@@ -5,11 +5,14 @@
 //! flight and writes pending activity. `main` and the tests use the same path.
 //!
 //! Layout: `edge.rs` is what every request passes before and after its handler;
-//! `routes.rs` is the route table; `people/` has one module per operation; `auth.rs`
-//! resolves the caller; `view.rs` decides who sees what and `render.rs` keeps serialised
-//! views; `error.rs` is the one error type; `tracking.rs` makes tracking ids and error
-//! bodies; `wire.rs` reads and writes JSON and query strings; `cache.rs` and `activity.rs`
-//! keep the hot path off the disk.
+//! `routes.rs` is the route table, from which `routing.rs` makes the router, the OpenAPI
+//! document and the edge's index of routes; `people/` has one module per operation;
+//! `auth.rs` parses bearer tokens and resolves the caller; `view.rs` decides who sees what
+//! and `render.rs` keeps serialised views; `error.rs` is the one error type; `tracking.rs`
+//! makes tracking ids and error bodies; `wire.rs` reads and writes JSON and query strings;
+//! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
+//! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
+//! `state.rs` ties the shared parts together for the handlers.
 
 pub mod activity;
 pub mod auth;
@@ -24,6 +27,7 @@ pub mod ops;
 pub mod people;
 pub mod render;
 pub mod routes;
+pub mod routing;
 pub mod serve;
 pub mod state;
 pub mod tracking;
@@ -92,8 +96,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = routes::router(self.state.clone());
-        serve::serve(self.listener, app, self.state.clone(), shutdown).await;
+        let routes = routes::api().into_routes(self.state.clone());
+        serve::serve(self.listener, routes, self.state.clone(), shutdown).await;
         for task in &self.background {
             task.abort();
         }

@@ -1,6 +1,6 @@
 //! Limits on what a client controls: request size and rate.
 //!
-//! Body size is enforced by axum's body limit (see `routes.rs`), slow headers and idle
+//! Body size is enforced by axum's body limit (see `routing.rs`), slow headers and idle
 //! connections by the connection loop (`serve.rs`), the request deadline by `edge.rs`; this
 //! module checks the request target and header sizes, and applies the per-token rate limit.
 
