@@ -73,10 +73,6 @@ impl Edge {
         let method = MethodLabel::of(request.method());
         let found = connection.routes.index.find(request.uri().path());
         let route = found.route;
-        let direct = match method {
-            MethodLabel::Get => found.direct_get(),
-            _ => None,
-        };
         // A debug span: at the default level a span per request cost a fifth of `/me`'s
         // throughput (its fields are formatted and stored for every request). Failures are
         // logged below with the tracking id at any level.
@@ -100,6 +96,10 @@ impl Edge {
             Err(error) => error.into_response(),
             Ok(()) => {
                 let deadline = started + connection.state.config.request_timeout;
+                let direct = match method {
+                    MethodLabel::Get => found.direct_get(),
+                    _ => None,
+                };
                 let handler = self.dispatch(request, direct, digest);
                 within_deadline(handler, deadline)
                     .instrument(span.clone())
