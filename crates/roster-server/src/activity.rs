@@ -71,23 +71,19 @@ impl ActivityTracker {
     }
 }
 
-/// Flushes activity every `interval`; cached people whose record changed are dropped so the
-/// next read sees the stored value.
+/// Flushes activity every `interval`, calling `written` with each person whose stored record
+/// changed (the server drops its cached copy, so the next read sees the stored value).
 pub async fn flush_periodically(
     tracker: Arc<ActivityTracker>,
     store: Arc<dyn Store>,
-    caches: crate::cache::Caches,
     interval: Duration,
+    written: impl Fn(&Uuid) + Send + Sync + 'static,
 ) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        tracker
-            .flush(store.as_ref(), |id| {
-                caches.people.remove(id);
-            })
-            .await;
+        tracker.flush(store.as_ref(), &written).await;
     }
 }

@@ -1,7 +1,10 @@
 //! The caller: `Authorization: Bearer <token>` resolved to a person and their rights.
+//!
+//! The token is hashed once per request, or less: [`ConnectionToken`] remembers the last
+//! token of a connection and its digest, which `edge.rs` hands on to the rate limit and to
+//! [`Caller::authenticate`].
 
 use crate::error::ApiError;
-use crate::limits::{self, BearerDigest};
 use crate::state::AppState;
 use crate::view::{AdminRights, Live, Viewer};
 use axum::extract::FromRequestParts;
@@ -11,7 +14,57 @@ use axum::http::HeaderMap;
 use roster_store::token::{self, Digest256};
 use roster_store::PersonRecord;
 use roster_types::time::now_millis;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// The bearer token of a request, if the header has the `Bearer <token>` shape.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
+/// The SHA-256 of the request's bearer token, computed once per request (see `edge.rs`) and
+/// handed to authentication through the request's extensions on the router's path.
+#[derive(Debug, Clone, Copy)]
+pub struct BearerDigest(pub Digest256);
+
+/// The last bearer token sent on a connection, and its SHA-256. Clients send the same token
+/// on every request of a keep-alive connection, and hashing it was the largest single cost
+/// left on a warm `/me`. It lives only in memory, only as long as the connection whose read
+/// buffer held it anyway, and is compared in constant time, since a proxy may send several
+/// callers' requests down one connection.
+#[derive(Default)]
+pub struct ConnectionToken(Mutex<LastToken>);
+
+#[derive(Default)]
+struct LastToken {
+    token: Vec<u8>,
+    digest: Digest256,
+}
+
+impl ConnectionToken {
+    /// The digest of the request's bearer token, if it has a well-formed one.
+    pub fn digest(&self, headers: &HeaderMap) -> Option<Digest256> {
+        let token = bearer(headers)?.as_bytes();
+        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !same_bytes(&last.token, token) {
+            last.token.clear();
+            last.token.extend_from_slice(token);
+            last.digest = token::digest_bytes(token);
+        }
+        Some(last.digest)
+    }
+}
+
+/// Equal slices, compared without stopping at the first difference, so that the time taken
+/// says nothing about where two tokens differ. (Lengths are not secret: tokens have one
+/// format.)
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
+}
 
 /// An authenticated caller. Extracting it authenticates the request and notes the caller's
 /// activity (in memory; see `activity.rs`).
@@ -40,9 +93,9 @@ impl Caller {
 }
 
 /// The bearer token of a request, or why there is none. A token is accepted exactly when
-/// [`limits::bearer`] finds one, so the digest `edge.rs` computes from that is this token's.
+/// [`bearer`] finds one, so the digest [`ConnectionToken`] computes from that is this token's.
 fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
-    if let Some(token) = limits::bearer(headers) {
+    if let Some(token) = bearer(headers) {
         return Ok(token);
     }
     let header = headers
@@ -75,6 +128,7 @@ impl Caller {
             None => token::digest(bearer_token(headers)?),
         };
         let record = state
+            .caches
             .token(&digest)
             .await?
             .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
@@ -86,6 +140,7 @@ impl Caller {
             return Err(ApiError::unauthorized("The access token has expired."));
         }
         let person = state
+            .caches
             .person(record.person_id)
             .await?
             .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
@@ -94,7 +149,7 @@ impl Caller {
                 "The person this access token belongs to may not sign in.",
             ));
         }
-        let managed_orgs = state.managed_orgs(person.org_id).await?;
+        let managed_orgs = state.caches.managed_orgs(person.org_id).await?;
         let noted_activity = state.activity.note(person.id, now);
         let viewer = Viewer {
             person_id: person.id,
@@ -118,5 +173,33 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let digest = parts.extensions.get::<BearerDigest>().map(|d| d.0);
         Caller::authenticate(&parts.headers, digest, state).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_is_equality() {
+        assert!(same_bytes(b"", b""));
+        assert!(same_bytes(b"token", b"token"));
+        assert!(!same_bytes(b"token", b"tokeN"));
+        assert!(!same_bytes(b"Token", b"token"));
+        assert!(!same_bytes(b"token", b"token2"));
+    }
+
+    #[test]
+    fn a_connection_hashes_each_new_token_and_only_well_formed_ones() {
+        let connection = ConnectionToken::default();
+        let mut headers = HeaderMap::new();
+        assert_eq!(connection.digest(&headers), None);
+        headers.insert(AUTHORIZATION, "Bearer first".parse().unwrap());
+        assert_eq!(connection.digest(&headers), Some(token::digest("first")));
+        assert_eq!(connection.digest(&headers), Some(token::digest("first")));
+        headers.insert(AUTHORIZATION, "bearer  second ".parse().unwrap());
+        assert_eq!(connection.digest(&headers), Some(token::digest("second")));
+        headers.insert(AUTHORIZATION, "Basic second".parse().unwrap());
+        assert_eq!(connection.digest(&headers), None);
     }
 }

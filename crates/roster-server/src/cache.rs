@@ -1,17 +1,17 @@
-//! Bounded in-process caches for the hot path, and their invalidation.
+//! Bounded in-process caches for the hot path, read through to the store, and their
+//! invalidation.
 //!
 //! Once warm, `GET /v1/people/me` resolves token -> person without touching the database.
-//! Writes made through this process invalidate entries at once; writes made by other
-//! processes (the CLI, other nodes) reach us through the store's change feed, polled every
-//! `change_poll_interval`.
+//! Writes made through this process invalidate entries at once ([`Caches::forget_person`]);
+//! writes made by other processes (the CLI, other nodes) reach us through the store's
+//! change feed ([`Caches::follow_changes`]), polled every `change_poll_interval`.
 
-use crate::render::{Render, RenderKey};
-use metrics::Counter;
+use crate::metrics::{count_lookup, CacheName};
+use crate::render::Renders;
 use quick_cache::sync::Cache;
-use quick_cache::Weighter;
-use roster_store::token::{from_hex, Digest256};
+use roster_store::token::{from_hex, hex, Digest256};
 use roster_store::{ChangeRecord, ChangeTopic, PersonRecord, Store, StoreResult, TokenRecord};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -22,44 +22,83 @@ use uuid::Uuid;
 /// read.
 #[derive(Clone)]
 pub struct Caches {
+    store: Arc<dyn Store>,
     /// Token digest -> token.
-    pub tokens: Arc<Cache<Digest256, Arc<TokenRecord>>>,
-    pub people: Arc<Cache<Uuid, Arc<PersonRecord>>>,
+    tokens: Arc<Cache<Digest256, Arc<TokenRecord>>>,
+    people: Arc<Cache<Uuid, Arc<PersonRecord>>>,
     /// Organization -> the organizations it manages.
-    pub managed_orgs: Arc<Cache<Uuid, Arc<Vec<Uuid>>>>,
-    /// Serialised views of people (see `render.rs`).
-    pub renders: Arc<Cache<RenderKey, Arc<Render>, RenderWeight>>,
+    managed_orgs: Arc<Cache<Uuid, Arc<Vec<Uuid>>>>,
+    renders: Renders,
 }
-
-/// Rendered bodies are bounded by bytes, not entries.
-#[derive(Clone)]
-pub struct RenderWeight;
-
-impl Weighter<RenderKey, Arc<Render>> for RenderWeight {
-    fn weight(&self, _key: &RenderKey, render: &Arc<Render>) -> u64 {
-        u64::from(render.weight())
-    }
-}
-
-/// At most this many bytes of rendered views are kept.
-pub(crate) const RENDER_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Caches {
-    pub fn new(capacity: u64) -> Self {
+    /// Caches of about `capacity` entries each in front of `store`.
+    pub fn new(store: Arc<dyn Store>, capacity: u64) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         Caches {
+            store,
             tokens: Arc::new(Cache::new(capacity)),
             people: Arc::new(Cache::new(capacity)),
             managed_orgs: Arc::new(Cache::new(capacity.min(10_000))),
-            renders: Arc::new(Cache::with_weighter(
-                capacity.min(16_384),
-                RENDER_BYTES,
-                RenderWeight,
-            )),
+            renders: Renders::new(capacity),
         }
     }
 
-    pub fn apply(&self, change: &ChangeRecord) {
+    /// A person, from the cache when warm.
+    pub async fn person(&self, id: Uuid) -> StoreResult<Option<Arc<PersonRecord>>> {
+        if let Some(person) = self.people.get(&id) {
+            count_lookup(CacheName::People, true);
+            return Ok(Some(person));
+        }
+        count_lookup(CacheName::People, false);
+        let person = self.store.get_person(id).await?.map(Arc::new);
+        if let Some(person) = &person {
+            self.people.insert(id, person.clone());
+        }
+        Ok(person)
+    }
+
+    /// A token by its digest, from the cache when warm. Unknown tokens are not cached: a token
+    /// issued by the CLI a moment ago must work at once.
+    pub async fn token(&self, digest: &Digest256) -> StoreResult<Option<Arc<TokenRecord>>> {
+        if let Some(token) = self.tokens.get(digest) {
+            count_lookup(CacheName::Tokens, true);
+            return Ok(Some(token));
+        }
+        count_lookup(CacheName::Tokens, false);
+        let token = self.store.find_token(&hex(digest)).await?.map(Arc::new);
+        if let Some(token) = &token {
+            self.tokens.insert(*digest, token.clone());
+        }
+        Ok(token)
+    }
+
+    /// The organizations `org` manages, from the cache when warm.
+    pub async fn managed_orgs(&self, org: Uuid) -> StoreResult<Arc<Vec<Uuid>>> {
+        if let Some(orgs) = self.managed_orgs.get(&org) {
+            return Ok(orgs);
+        }
+        let orgs = Arc::new(self.store.managed_orgs(org).await?);
+        self.managed_orgs.insert(org, orgs.clone());
+        Ok(orgs)
+    }
+
+    /// Drops what this process cached about a person after it changed it.
+    pub fn forget_person(&self, id: &Uuid) {
+        self.people.remove(id);
+    }
+
+    /// The serialised views of people (see `render.rs`).
+    pub fn renders(&self) -> &Renders {
+        &self.renders
+    }
+
+    /// Tokens and people held now, for `/metrics`.
+    pub fn entries(&self) -> (usize, usize) {
+        (self.tokens.len(), self.people.len())
+    }
+
+    fn apply(&self, change: &ChangeRecord) {
         match change.topic {
             ChangeTopic::Token => match from_hex(&change.key) {
                 Some(digest) => {
@@ -81,72 +120,50 @@ impl Caches {
         }
     }
 
-    pub fn clear(&self) {
+    fn clear(&self) {
         self.tokens.clear();
         self.people.clear();
         self.managed_orgs.clear();
         self.renders.clear();
     }
-}
 
-/// The caches whose hits and misses are counted in `roster_cache_lookups_total`.
-#[derive(Debug, Clone, Copy)]
-pub enum CacheName {
-    Tokens = 0,
-    People = 1,
-}
-
-/// Counts one look-up. The counters are resolved once: this runs several times per request.
-pub fn count_lookup(cache: CacheName, hit: bool) {
-    static COUNTERS: [OnceLock<Counter>; 4] = [const { OnceLock::new() }; 4];
-    COUNTERS[cache as usize * 2 + usize::from(hit)]
-        .get_or_init(|| {
-            let cache = match cache {
-                CacheName::Tokens => "tokens",
-                CacheName::People => "people",
-            };
-            let result = if hit { "hit" } else { "miss" };
-            metrics::counter!("roster_cache_lookups_total", "cache" => cache, "result" => result)
-        })
-        .increment(1);
-}
-
-/// Follows the store's change feed from `start` and applies each change to the caches.
-pub async fn follow_changes(store: Arc<dyn Store>, caches: Caches, start: i64, interval: Duration) {
-    let mut last = start;
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut prune_at = std::time::Instant::now();
-    loop {
-        ticker.tick().await;
-        match read_changes(store.as_ref(), &caches, last).await {
-            Ok(seq) => last = seq,
-            Err(error) => {
-                // While the feed cannot be read nothing is known about other processes'
-                // writes; dropping everything keeps us correct once the database is back.
-                tracing::warn!(%error, "cannot read the change feed; clearing caches");
-                caches.clear();
+    /// Follows the store's change feed from `start` and applies each change to the caches.
+    pub async fn follow_changes(self, start: i64, interval: Duration) {
+        let mut last = start;
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut prune_at = std::time::Instant::now();
+        loop {
+            ticker.tick().await;
+            match self.read_changes(last).await {
+                Ok(seq) => last = seq,
+                Err(error) => {
+                    // While the feed cannot be read nothing is known about other processes'
+                    // writes; dropping everything keeps us correct once the database is back.
+                    tracing::warn!(%error, "cannot read the change feed; clearing caches");
+                    self.clear();
+                }
             }
-        }
-        if prune_at.elapsed() > Duration::from_secs(3600) {
-            prune_at = std::time::Instant::now();
-            let day_ago = roster_types::time::now_millis() - 86_400_000;
-            if let Err(error) = store.prune_changes(day_ago).await {
-                tracing::warn!(%error, "cannot prune the change feed");
+            if prune_at.elapsed() > Duration::from_secs(3600) {
+                prune_at = std::time::Instant::now();
+                let day_ago = roster_types::time::now_millis() - 86_400_000;
+                if let Err(error) = self.store.prune_changes(day_ago).await {
+                    tracing::warn!(%error, "cannot prune the change feed");
+                }
             }
         }
     }
-}
 
-async fn read_changes(store: &dyn Store, caches: &Caches, mut last: i64) -> StoreResult<i64> {
-    loop {
-        let changes = store.changes_since(last, 1000).await?;
-        for change in &changes {
-            caches.apply(change);
-            last = change.seq;
-        }
-        if changes.len() < 1000 {
-            return Ok(last);
+    async fn read_changes(&self, mut last: i64) -> StoreResult<i64> {
+        loop {
+            let changes = self.store.changes_since(last, 1000).await?;
+            for change in &changes {
+                self.apply(change);
+                last = change.seq;
+            }
+            if changes.len() < 1000 {
+                return Ok(last);
+            }
         }
     }
 }
@@ -157,10 +174,14 @@ mod tests {
     use crate::view::tests::record;
 
     /// However many distinct callers come by, each cache keeps about its capacity.
-    #[test]
-    fn caches_stay_bounded_by_their_capacity() {
+    #[tokio::test]
+    async fn caches_stay_bounded_by_their_capacity() {
+        let db = roster_store::testing::TestDb::sqlite();
+        let store = roster_store::open(&db.url, &roster_store::StoreOptions::default())
+            .await
+            .unwrap();
         let capacity = 1_000;
-        let caches = Caches::new(capacity);
+        let caches = Caches::new(store, capacity);
         let org = Uuid::new_v4();
         for i in 0..20_000u32 {
             let person = Arc::new(record(org));

@@ -5,11 +5,14 @@
 //! flight and writes pending activity. `main` and the tests use the same path.
 //!
 //! Layout: `edge.rs` is what every request passes before and after its handler;
-//! `routes.rs` is the route table; `people/` has one module per operation; `auth.rs`
-//! resolves the caller; `view.rs` decides who sees what and `render.rs` keeps serialised
-//! views; `error.rs` is the one error type; `tracking.rs` makes tracking ids and error
-//! bodies; `wire.rs` reads and writes JSON and query strings; `cache.rs` and `activity.rs`
-//! keep the hot path off the disk.
+//! `routes.rs` is the route table, from which `routing.rs` makes the router, the OpenAPI
+//! document and the edge's index of routes; `people/` has one module per operation;
+//! `auth.rs` parses bearer tokens and resolves the caller; `view.rs` decides who sees what
+//! and `render.rs` keeps serialised views; `error.rs` is the one error type; `tracking.rs`
+//! makes tracking ids and error bodies; `wire.rs` reads and writes JSON and query strings;
+//! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
+//! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
+//! `state.rs` ties the shared parts together for the handlers.
 
 pub mod activity;
 pub mod auth;
@@ -18,11 +21,13 @@ pub mod config;
 pub mod edge;
 pub mod error;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod people;
 pub mod render;
 pub mod routes;
+pub mod routing;
 pub mod serve;
 pub mod state;
 pub mod tracking;
@@ -51,20 +56,21 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await?;
         let state = AppState::new(store.clone(), config.clone());
         let start = store.latest_change().await.unwrap_or(0);
-        ops::metrics_handle();
+        crate::metrics::install_recorder();
+        let caches = state.caches.clone();
         let background = vec![
-            tokio::spawn(state.rate_limits.clone().prune_periodically()),
-            tokio::spawn(cache::follow_changes(
-                store.clone(),
-                state.caches.clone(),
-                start,
-                config.change_poll_interval,
-            )),
+            tokio::spawn(state.limits.clone().prune_periodically()),
+            tokio::spawn(
+                state
+                    .caches
+                    .clone()
+                    .follow_changes(start, config.change_poll_interval),
+            ),
             tokio::spawn(activity::flush_periodically(
                 state.activity.clone(),
                 store,
-                state.caches.clone(),
                 config.activity_flush_interval,
+                move |id| caches.forget_person(id),
             )),
         ];
         Ok(Application {
@@ -90,8 +96,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = routes::router(self.state.clone());
-        serve::serve(self.listener, app, self.state.clone(), shutdown).await;
+        let routes = routes::api().into_routes(self.state.clone());
+        serve::serve(self.listener, routes, self.state.clone(), shutdown).await;
         for task in &self.background {
             task.abort();
         }

@@ -1,12 +1,11 @@
 //! Limits on what a client controls: request size and rate.
 //!
-//! Body size is enforced by axum's body limit (see `routes.rs`), slow headers and idle
+//! Body size is enforced by axum's body limit (see `routing.rs`), slow headers and idle
 //! connections by the connection loop (`serve.rs`), the request deadline by `edge.rs`; this
 //! module checks the request target and header sizes, and applies the per-token rate limit.
 
+use crate::config::ServerConfig;
 use crate::error::ApiError;
-use crate::state::AppState;
-use axum::http::header::AUTHORIZATION;
 use axum::http::Request;
 use axum::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
@@ -17,20 +16,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The SHA-256 of the request's bearer token, computed once per request (see `edge.rs`) and
-/// handed to authentication through the request's extensions on the router's path.
-#[derive(Debug, Clone, Copy)]
-pub struct BearerDigest(pub Digest256);
-
-/// The bearer token of a request, if the header has the `Bearer <token>` shape.
-pub fn bearer(request_headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = request_headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
-        .then_some(token)
-}
-
 /// Whose budget a request spends.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum RateKey {
@@ -38,26 +23,82 @@ enum RateKey {
     Address(IpAddr),
 }
 
+/// The limits of one server, from its configuration, and the rate buckets of its callers.
 #[derive(Clone)]
-pub struct RateLimits {
-    limiter: Option<Arc<DefaultKeyedRateLimiter<RateKey>>>,
+pub struct Limits {
+    max_uri_bytes: usize,
+    max_header_bytes: usize,
+    /// `None` when rate limiting is off.
+    rate: Option<Arc<DefaultKeyedRateLimiter<RateKey>>>,
 }
 
-impl RateLimits {
-    pub fn new(per_minute: u32) -> Self {
-        RateLimits {
-            limiter: NonZeroU32::new(per_minute)
+impl Limits {
+    pub fn new(config: &ServerConfig) -> Self {
+        Limits {
+            max_uri_bytes: config.max_uri_bytes,
+            max_header_bytes: config.max_header_bytes,
+            rate: NonZeroU32::new(config.rate_limit_per_minute)
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.limiter.is_some()
+    /// Rejects oversized request targets and heads, then applies the rate limit to API
+    /// calls: per token (`digest`, the SHA-256 of the request's bearer token) or, without
+    /// one, per client address.
+    pub fn check<B>(
+        &self,
+        request: &Request<B>,
+        client: SocketAddr,
+        digest: Option<Digest256>,
+    ) -> Result<(), ApiError> {
+        let target_len = request
+            .uri()
+            .path_and_query()
+            .map_or(0, |pq| pq.as_str().len());
+        if target_len > self.max_uri_bytes {
+            return Err(ApiError::new(
+                StatusCode::URI_TOO_LONG,
+                format!(
+                    "The request URI is longer than {} bytes.",
+                    self.max_uri_bytes
+                ),
+            ));
+        }
+        let head_len: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        if head_len > self.max_header_bytes {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!(
+                    "The request headers are larger than {} bytes.",
+                    self.max_header_bytes
+                ),
+            ));
+        }
+
+        if self.rate.is_some() && request.uri().path().starts_with("/v1/") {
+            let key = match digest {
+                Some(digest) => RateKey::Token(digest),
+                None => RateKey::Address(client.ip()),
+            };
+            if let Err(seconds) = self.check_rate(&key) {
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests have been sent in a given amount of time. Retry after the time given in Retry-After.",
+                );
+                error.retry_after = Some(seconds.max(1));
+                return Err(error);
+            }
+        }
+        Ok(())
     }
 
     /// Ok, or the whole seconds to wait.
-    fn check(&self, key: &RateKey) -> Result<(), u64> {
-        let Some(limiter) = &self.limiter else {
+    fn check_rate(&self, key: &RateKey) -> Result<(), u64> {
+        let Some(limiter) = &self.rate else {
             return Ok(());
         };
         limiter.check_key(key).map_err(|not_until| {
@@ -68,7 +109,7 @@ impl RateLimits {
 
     /// Forgets buckets that are full again, so memory follows the callers of the last minute.
     pub async fn prune_periodically(self) {
-        let Some(limiter) = self.limiter else { return };
+        let Some(limiter) = self.rate else { return };
         let mut ticker = tokio::time::interval(Duration::from_secs(60));
         loop {
             ticker.tick().await;
@@ -76,59 +117,4 @@ impl RateLimits {
             limiter.shrink_to_fit();
         }
     }
-}
-
-/// Rejects oversized request targets and heads, then applies the rate limit to API calls:
-/// per token (`digest`, the SHA-256 of the request's bearer token) or, without one, per
-/// client address.
-pub fn check<B>(
-    state: &AppState,
-    request: &Request<B>,
-    client: SocketAddr,
-    digest: Option<Digest256>,
-) -> Result<(), ApiError> {
-    let config = &state.config;
-    let target_len = request
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len());
-    if target_len > config.max_uri_bytes {
-        return Err(ApiError::new(
-            StatusCode::URI_TOO_LONG,
-            format!(
-                "The request URI is longer than {} bytes.",
-                config.max_uri_bytes
-            ),
-        ));
-    }
-    let head_len: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    if head_len > config.max_header_bytes {
-        return Err(ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
-                "The request headers are larger than {} bytes.",
-                config.max_header_bytes
-            ),
-        ));
-    }
-
-    if state.rate_limits.enabled() && request.uri().path().starts_with("/v1/") {
-        let key = match digest {
-            Some(digest) => RateKey::Token(digest),
-            None => RateKey::Address(client.ip()),
-        };
-        if let Err(seconds) = state.rate_limits.check(&key) {
-            let mut error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests have been sent in a given amount of time. Retry after the time given in Retry-After.",
-            );
-            error.retry_after = Some(seconds.max(1));
-            return Err(error);
-        }
-    }
-    Ok(())
 }

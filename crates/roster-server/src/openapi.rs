@@ -1,10 +1,10 @@
-//! The OpenAPI 3 document of what this server serves, generated from the handlers'
-//! annotations and the wire types, published at `/openapi.json`. A test keeps the committed
-//! copy in `docs/openapi.json` in step with the code.
+//! What the OpenAPI 3 document of the People API says besides its paths: its title, the
+//! wire types, the bearer scheme. The paths come from the handlers' `#[utoipa::path]`
+//! annotations, added by the route table (`routes.rs`) as it adds each route, so an API
+//! endpoint cannot be served without being documented. The document is published at
+//! `/openapi.json`; a test in `routes.rs` keeps the committed copy in `docs/openapi.json`
+//! in step with the code.
 
-use crate::people;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use roster_types::{
     Address, ErrorBody, ErrorItem, Person, PersonInput, PersonList, PersonType, PhoneNumber,
     PhoneNumberType, PresenceStatus, SipAddress, SipAddressType,
@@ -12,19 +12,12 @@ use roster_types::{
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+/// The People API's document without paths.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Roster: the Webex People API",
         description = "A self-hostable implementation of the Webex People API. Not affiliated with Cisco or Webex."
-    ),
-    paths(
-        people::list::list_people,
-        people::create::create_a_person,
-        people::me::get_my_own_details,
-        people::get::get_person_details,
-        people::update::update_a_person,
-        people::delete::delete_a_person,
     ),
     components(schemas(
         Person, PersonList, PersonInput, PhoneNumber, PhoneNumberType, Address, SipAddress,
@@ -45,45 +38,5 @@ impl Modify for BearerToken {
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         }
-    }
-}
-
-/// The document as served and committed.
-pub fn document() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises")
-}
-
-pub async fn serve_document() -> Response {
-    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let body = DOCUMENT.get_or_init(document).clone();
-    (
-        StatusCode::OK,
-        [(
-            axum::http::header::CONTENT_TYPE,
-            roster_types::JSON_CONTENT_TYPE,
-        )],
-        body,
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    /// Regenerate with `ROSTER_UPDATE_OPENAPI=1 cargo test -p roster-server openapi`.
-    #[test]
-    fn committed_openapi_document_matches_the_code() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
-        let generated = super::document() + "\n";
-        if std::env::var_os("ROSTER_UPDATE_OPENAPI").is_some() {
-            std::fs::write(path, &generated).unwrap();
-        }
-        let committed = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "docs/openapi.json is out of date; regenerate it with \
-             ROSTER_UPDATE_OPENAPI=1 cargo test -p roster-server openapi"
-        );
     }
 }

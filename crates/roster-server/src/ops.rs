@@ -1,28 +1,11 @@
 //! What an operator runs a fleet with: liveness, readiness and Prometheus metrics, all
 //! outside `/v1` and without authentication.
 
+use crate::metrics::{self, Scrape};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
-
-/// The process-wide metrics recorder (the `metrics` facade has one global recorder).
-///
-/// Only counters and gauges go through it. A recorder made with `build_recorder` keeps every
-/// histogram sample until a scrape (or an upkeep task), so memory would grow with traffic
-/// when nobody scrapes; request latency is therefore kept by `edge.rs` in fixed buckets.
-pub fn metrics_handle() -> &'static PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE.get_or_init(|| {
-        let recorder = PrometheusBuilder::new().build_recorder();
-        let handle = recorder.handle();
-        // Another recorder may exist when embedded; then metrics simply go there.
-        let _ = metrics::set_global_recorder(recorder);
-        handle
-    })
-}
 
 /// Alive: the process answers.
 pub async fn healthz() -> Response {
@@ -57,22 +40,18 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics (see `metrics.rs`).
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let stats = state.store.pool_stats();
-    metrics::gauge!("roster_db_pool_connections").set(stats.size as f64);
-    metrics::gauge!("roster_db_pool_idle_connections").set(stats.idle as f64);
-    metrics::gauge!("roster_cache_entries", "cache" => "tokens")
-        .set(state.caches.tokens.len() as f64);
-    metrics::gauge!("roster_cache_entries", "cache" => "people")
-        .set(state.caches.people.len() as f64);
+    let (cached_tokens, cached_people) = state.caches.entries();
+    let text = metrics::render(&Scrape {
+        pool: state.store.pool_stats(),
+        cached_tokens,
+        cached_people,
+    });
     (
         StatusCode::OK,
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-        {
-            let mut text = metrics_handle().render();
-            crate::edge::render_latency(&mut text);
-            text
-        },
+        text,
     )
         .into_response()
 }

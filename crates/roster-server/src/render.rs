@@ -7,19 +7,29 @@
 //! spliced in on each request. The render itself is an ordinary
 //! [`project`] and serde, so the rules stay in `view.rs` and the bytes are serde's.
 
-use crate::state::AppState;
 use crate::view::{last_activity, presence, project, Live, Visibility};
 use crate::wire::{json_bytes_response, json_response};
 use axum::http::StatusCode;
 use axum::response::Response;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use roster_store::PersonRecord;
 use roster_types::time::format_millis;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// At most this many bytes of rendered views are kept.
+const RENDER_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The renders kept, bounded by their bytes. Entries need no invalidation: a render is
+/// used only for the very record (`Arc`) it was made from, and a changed or reloaded record
+/// is a different `Arc`.
+#[derive(Clone)]
+pub struct Renders(Arc<Cache<RenderKey, Arc<Render>, RenderWeight>>);
+
 /// What a render depends on besides the record's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RenderKey {
+struct RenderKey {
     person: Uuid,
     visibility: Visibility,
     /// Whether any activity is known: it decides `invitePending` and whether `lastActivity`
@@ -27,34 +37,60 @@ pub struct RenderKey {
     active: bool,
 }
 
-/// The view of `record` with `visibility` at `live`, as a `200` JSON response.
-pub fn respond(
-    state: &AppState,
-    record: &Arc<PersonRecord>,
-    visibility: Visibility,
-    live: &Live,
-) -> Response {
-    let key = RenderKey {
-        person: record.id,
-        visibility,
-        active: last_activity(record, live).is_some(),
-    };
-    let render = match state.caches.renders.get(&key) {
-        // A reloaded record is a different `Arc`, so an old render is never served for it.
-        Some(render) if Arc::ptr_eq(&render.record, record) => render,
-        _ => match Render::new(record, visibility, live) {
-            Some(render) => {
-                let render = Arc::new(render);
-                state.caches.renders.insert(key, render.clone());
-                render
-            }
-            // Cannot happen with serde's output; serve the plain view rather than fail.
-            None => {
-                return json_response(StatusCode::OK, &project(record, visibility, live));
-            }
-        },
-    };
-    render.respond(live)
+/// Rendered bodies are bounded by bytes, not entries.
+#[derive(Clone)]
+struct RenderWeight;
+
+impl Weighter<RenderKey, Arc<Render>> for RenderWeight {
+    fn weight(&self, _key: &RenderKey, render: &Arc<Render>) -> u64 {
+        u64::from(render.weight())
+    }
+}
+
+impl Renders {
+    /// Room for about `capacity` renders (the bound that counts is [`RENDER_BYTES`]).
+    pub fn new(capacity: usize) -> Self {
+        Renders(Arc::new(Cache::with_weighter(
+            capacity.min(16_384),
+            RENDER_BYTES,
+            RenderWeight,
+        )))
+    }
+
+    /// The view of `record` with `visibility` at `live`, as a `200` JSON response.
+    pub fn respond(
+        &self,
+        record: &Arc<PersonRecord>,
+        visibility: Visibility,
+        live: &Live,
+    ) -> Response {
+        let key = RenderKey {
+            person: record.id,
+            visibility,
+            active: last_activity(record, live).is_some(),
+        };
+        let render = match self.0.get(&key) {
+            // A reloaded record is a different `Arc`, so an old render is never served for it.
+            Some(render) if Arc::ptr_eq(&render.record, record) => render,
+            _ => match Render::new(record, visibility, live) {
+                Some(render) => {
+                    let render = Arc::new(render);
+                    self.0.insert(key, render.clone());
+                    render
+                }
+                // Cannot happen with serde's output; serve the plain view rather than fail.
+                None => {
+                    return json_response(StatusCode::OK, &project(record, visibility, live));
+                }
+            },
+        };
+        render.respond(live)
+    }
+
+    /// Forgets every render (memory only: none of them could be served wrongly).
+    pub fn clear(&self) {
+        self.0.clear();
+    }
 }
 
 /// A live value's place in a rendered body.
@@ -65,7 +101,7 @@ enum Slot {
 }
 
 /// One view of one record, serialised around its live values.
-pub struct Render {
+struct Render {
     /// The record this was rendered from.
     record: Arc<PersonRecord>,
     /// The body's bytes between the live values: one more segment than slots.
@@ -75,7 +111,7 @@ pub struct Render {
 
 impl Render {
     /// Bytes held, for the cache's memory bound; the record is counted roughly.
-    pub fn weight(&self) -> u32 {
+    fn weight(&self) -> u32 {
         let bytes = self.segments.iter().map(Vec::len).sum::<usize>() + 512;
         u32::try_from(bytes).unwrap_or(u32::MAX)
     }
@@ -179,7 +215,7 @@ mod tests {
     /// Rendered views are bounded by their bytes, whatever the number of people viewed.
     #[test]
     fn rendered_views_stay_within_their_byte_budget() {
-        let caches = crate::cache::Caches::new(100_000);
+        let renders = Renders::new(100_000);
         let visibility = Visibility {
             presence: true,
             admin_fields: true,
@@ -200,17 +236,10 @@ mod tests {
                 visibility,
                 active: true,
             };
-            caches.renders.insert(key, render);
+            renders.0.insert(key, render);
         }
-        assert!(
-            inserted > 2 * crate::cache::RENDER_BYTES,
-            "the test overfills it"
-        );
-        assert!(
-            caches.renders.weight() <= crate::cache::RENDER_BYTES,
-            "{}",
-            caches.renders.weight()
-        );
+        assert!(inserted > 2 * RENDER_BYTES, "the test overfills it");
+        assert!(renders.0.weight() <= RENDER_BYTES, "{}", renders.0.weight());
     }
 
     /// Whatever the visibility and the live values, a render reused later is byte for byte

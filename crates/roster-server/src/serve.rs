@@ -3,8 +3,8 @@
 //! wait for requests in flight.
 
 use crate::edge::Edge;
+use crate::routing::Routes;
 use crate::state::AppState;
-use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
@@ -12,11 +12,12 @@ use tokio::net::TcpListener;
 
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    routes: Routes,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let config = state.config.clone();
+    let routes = std::sync::Arc::new(routes);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -42,7 +43,7 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = Edge::new(state.clone(), app.clone(), remote);
+                let service = Edge::new(state.clone(), routes.clone(), remote);
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {

@@ -8,6 +8,7 @@
 mod error;
 mod postgres;
 mod records;
+pub mod rules;
 pub mod seed;
 mod sql;
 mod sqlite;

@@ -39,7 +39,7 @@ pub async fn delete_a_person(
         ));
     }
     let deleted = state.store.delete_person(person.id).await?;
-    state.forget_person(person.id);
+    state.caches.forget_person(&person.id);
     if !deleted {
         return Err(ApiError::not_found(
             "The requested person could not be found.",

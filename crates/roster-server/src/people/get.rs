@@ -5,7 +5,6 @@
 use super::visible_person;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::render;
 use crate::state::AppState;
 use crate::view::{visibility, ViewContext, ViewOptions};
 use crate::wire::QueryParams;
@@ -43,5 +42,5 @@ pub async fn get_person_details(
     let person = visible_person(&state, &caller, &person_id).await?;
     let live = caller.live(&state, &person);
     let visibility = visibility(&person, &caller.viewer, &options);
-    Ok(render::respond(&state, &person, visibility, &live))
+    Ok(state.caches.renders().respond(&person, visibility, &live))
 }

@@ -11,7 +11,7 @@
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::view::{person_view, ViewContext, ViewOptions};
+use crate::view::{person_view, ViewContext, ViewOptions, Viewer};
 use crate::wire::{json_response, QueryParams};
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -20,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use roster_store::{Cursor, PeopleQuery};
 use roster_types::{ErrorBody, GlobalId, IdKind, PersonList};
+use uuid::Uuid;
 
 /// Page size when `max` is not given.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -67,22 +68,131 @@ pub async fn list_people(
     headers: HeaderMap,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
-    let viewer = &caller.viewer;
-    let email = query.text("email")?.map(str::to_string);
-    let display_name = query.text("displayName")?.map(str::to_string);
-    let raw_ids = query.text("id")?;
-    let calling_data = query.bool("callingData", false)?;
-    let exclude_status = query.bool("excludeStatus", false)?;
-
-    let is_admin = viewer.is_admin_of(viewer.org_id);
-    if !is_admin && email.is_none() && display_name.is_none() && raw_ids.is_none() {
-        return Err(ApiError::bad_request(
-            "Email, displayName, or id list should be specified.",
-        ));
+    let request = ListRequest::parse(&query, &caller.viewer)?;
+    let (page, next) = one_page(&state, &caller, &request).await?;
+    let mut response = json_response(StatusCode::OK, &page);
+    if let Some(cursor) = next {
+        let base = base_url(&state, &headers);
+        let link = next_link(&base, uri.path(), &query, &encode_cursor(&cursor));
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert("Link", value);
+        }
     }
+    Ok(response)
+}
 
-    // Which organizations may appear at all.
-    let org_ids = match query.text("orgId")? {
+/// What a list request asks for, once its parameters are read and checked against what the
+/// caller may ask.
+struct ListRequest<'q> {
+    /// The store's query, asking for one person more than a page to learn whether another
+    /// page follows.
+    people: PeopleQuery,
+    page_size: u32,
+    /// The ids of `id=` as given, in the order of `people.ids`, for `notFoundIds`.
+    requested_ids: Vec<&'q str>,
+    options: ViewOptions,
+}
+
+impl<'q> ListRequest<'q> {
+    fn parse(query: &'q QueryParams, viewer: &Viewer) -> Result<ListRequest<'q>, ApiError> {
+        let email = query.text("email")?.map(str::to_string);
+        let display_name = query.text("displayName")?.map(str::to_string);
+        let raw_ids = query.text("id")?;
+        let calling_data = query.bool("callingData", false)?;
+        let exclude_status = query.bool("excludeStatus", false)?;
+
+        let is_admin = viewer.is_admin_of(viewer.org_id);
+        if !is_admin && email.is_none() && display_name.is_none() && raw_ids.is_none() {
+            return Err(ApiError::bad_request(
+                "Email, displayName, or id list should be specified.",
+            ));
+        }
+        let org_ids = org_filter(query.text("orgId")?, raw_ids.is_some(), viewer)?;
+        let (ids, requested_ids) = match raw_ids {
+            Some(raw) => {
+                let (ids, requested) = person_ids(raw)?;
+                (Some(ids), requested)
+            }
+            None => (None, Vec::new()),
+        };
+        let roles = match query.text("roles")? {
+            Some(_) if !is_admin => {
+                return Err(ApiError::forbidden(
+                    "Only admins may filter people by roles.",
+                ));
+            }
+            Some(raw) => role_ids(raw)?,
+            None => Vec::new(),
+        };
+        let location_id = match query.text("locationId")? {
+            Some(raw) => Some(
+                GlobalId::decode(IdKind::Location, raw)
+                    .map_err(|e| ApiError::bad_request(e.to_string()))?
+                    .value,
+            ),
+            None => None,
+        };
+
+        let page_size = page_size(query.text("max")?, calling_data, location_id.is_some())?;
+
+        let mut people = PeopleQuery {
+            org_ids,
+            email,
+            display_name_prefix: display_name,
+            ids,
+            roles,
+            location_id,
+            after: None,
+            limit: page_size + 1,
+        };
+        if let Some(raw) = query.text(CURSOR_PARAM)? {
+            let cursor = decode_cursor(raw)?;
+            if cursor.name_key.is_some() != people.orders_by_name() {
+                return Err(ApiError::bad_request(
+                    "The cursor does not belong to this query; follow the Link header as given.",
+                ));
+            }
+            people.after = Some(cursor);
+        }
+        let options = ViewOptions {
+            context: ViewContext::List {
+                by_ids: people.ids.is_some(),
+            },
+            calling_data,
+            exclude_status,
+        };
+        Ok(ListRequest {
+            people,
+            page_size,
+            requested_ids,
+            options,
+        })
+    }
+}
+
+/// `max`, clamped to the largest page the request may have.
+fn page_size(
+    raw_max: Option<&str>,
+    calling_data: bool,
+    by_location: bool,
+) -> Result<u32, ApiError> {
+    let mut page_size = match raw_max {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => parse_max(raw)?,
+    };
+    page_size = page_size.min(MAX_PAGE_SIZE);
+    if calling_data {
+        page_size = page_size.min(MAX_PAGE_SIZE_WITH_CALLING_DATA);
+    }
+    if by_location {
+        page_size = page_size.min(MAX_PAGE_SIZE_WITH_LOCATION);
+    }
+    Ok(page_size)
+}
+
+/// The organizations whose people may appear at all.
+fn org_filter(raw_org: Option<&str>, by_ids: bool, viewer: &Viewer) -> Result<Vec<Uuid>, ApiError> {
+    Ok(match raw_org {
         Some(raw) => {
             let org = GlobalId::decode_uuid(IdKind::Organization, raw)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -94,149 +204,99 @@ pub async fn list_people(
             vec![org]
         }
         // Ids may name people of managed organizations; other filters stay in one's own.
-        None if raw_ids.is_some() => viewer.visible_orgs(),
+        None if by_ids => viewer.visible_orgs(),
         None => vec![viewer.org_id],
-    };
+    })
+}
 
-    let (ids, requested_ids) = match raw_ids {
-        Some(raw) => {
-            let parts: Vec<&str> = raw
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            if parts.len() > MAX_IDS {
-                return Err(ApiError::bad_request(format!(
-                    "At most {MAX_IDS} ids may be given in 'id'."
-                )));
-            }
-            let mut ids = Vec::with_capacity(parts.len());
-            for part in &parts {
-                ids.push(
-                    GlobalId::decode_uuid(IdKind::People, part)
-                        .map_err(|e| ApiError::bad_request(e.to_string()))?,
-                );
-            }
-            (Some(ids), parts)
-        }
-        None => (None, Vec::new()),
-    };
+/// The person ids of `id=`, decoded, with the text of each as given.
+fn person_ids(raw: &str) -> Result<(Vec<Uuid>, Vec<&str>), ApiError> {
+    let parts: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if parts.len() > MAX_IDS {
+        return Err(ApiError::bad_request(format!(
+            "At most {MAX_IDS} ids may be given in 'id'."
+        )));
+    }
+    let mut ids = Vec::with_capacity(parts.len());
+    for part in &parts {
+        ids.push(
+            GlobalId::decode_uuid(IdKind::People, part)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        );
+    }
+    Ok((ids, parts))
+}
 
-    let roles = match query.text("roles")? {
-        Some(raw) => {
-            if !is_admin {
-                return Err(ApiError::forbidden(
-                    "Only admins may filter people by roles.",
-                ));
-            }
-            let mut roles = Vec::new();
-            for part in raw
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .take(MAX_IDS + 1)
-            {
-                roles.push(
-                    GlobalId::decode(IdKind::Role, part)
-                        .map_err(|e| ApiError::bad_request(e.to_string()))?
-                        .value,
-                );
-            }
-            if roles.len() > MAX_IDS {
-                return Err(ApiError::bad_request(format!(
-                    "At most {MAX_IDS} roles may be given in 'roles'."
-                )));
-            }
-            roles
-        }
-        None => Vec::new(),
-    };
-
-    let location_id = match query.text("locationId")? {
-        Some(raw) => Some(
-            GlobalId::decode(IdKind::Location, raw)
+/// The role ids of `roles=`, decoded.
+fn role_ids(raw: &str) -> Result<Vec<String>, ApiError> {
+    let mut roles = Vec::new();
+    for part in raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .take(MAX_IDS + 1)
+    {
+        roles.push(
+            GlobalId::decode(IdKind::Role, part)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?
                 .value,
-        ),
-        None => None,
-    };
-
-    let mut limit = match query.text("max")? {
-        None => DEFAULT_PAGE_SIZE,
-        Some(raw) => parse_max(raw)?,
-    };
-    limit = limit.min(MAX_PAGE_SIZE);
-    if calling_data {
-        limit = limit.min(MAX_PAGE_SIZE_WITH_CALLING_DATA);
+        );
     }
-    if location_id.is_some() {
-        limit = limit.min(MAX_PAGE_SIZE_WITH_LOCATION);
+    if roles.len() > MAX_IDS {
+        return Err(ApiError::bad_request(format!(
+            "At most {MAX_IDS} roles may be given in 'roles'."
+        )));
     }
+    Ok(roles)
+}
 
-    let mut people_query = PeopleQuery {
-        org_ids,
-        email,
-        display_name_prefix: display_name,
-        ids,
-        roles,
-        location_id,
-        after: None,
-        limit: limit + 1,
-    };
-    if let Some(raw) = query.text(CURSOR_PARAM)? {
-        let cursor = decode_cursor(raw)?;
-        if cursor.name_key.is_some() != people_query.orders_by_name() {
-            return Err(ApiError::bad_request(
-                "The cursor does not belong to this query; follow the Link header as given.",
-            ));
-        }
-        people_query.after = Some(cursor);
-    }
-
-    let mut records = state.store.list_people(&people_query).await?;
-    let has_more = records.len() > limit as usize;
-    records.truncate(limit as usize);
-
-    let by_ids = people_query.ids.is_some();
-    let options = ViewOptions {
-        context: ViewContext::List { by_ids },
-        calling_data,
-        exclude_status,
-    };
+/// One page of people as the caller sees them, and the position after its last person when
+/// another page follows.
+async fn one_page(
+    state: &AppState,
+    caller: &Caller,
+    request: &ListRequest<'_>,
+) -> Result<(PersonList, Option<Cursor>), ApiError> {
+    let mut records = state.store.list_people(&request.people).await?;
+    let has_more = records.len() > request.page_size as usize;
+    records.truncate(request.page_size as usize);
     let items = records
         .iter()
-        .map(|record| person_view(record, viewer, &options, &caller.live(&state, record)))
+        .map(|record| {
+            person_view(
+                record,
+                &caller.viewer,
+                &request.options,
+                &caller.live(state, record),
+            )
+        })
         .collect();
-    let not_found_ids = people_query.ids.as_ref().map(|ids| {
+    let not_found_ids = request.people.ids.as_ref().map(|ids| {
         ids.iter()
-            .zip(&requested_ids)
+            .zip(&request.requested_ids)
             .filter(|(id, _)| !records.iter().any(|r| r.id == **id))
             .map(|(_, raw)| raw.to_string())
             .collect()
     });
-    let mut response = json_response(
-        StatusCode::OK,
-        &PersonList {
-            items,
-            not_found_ids,
-        },
-    );
-
-    if has_more {
-        let last = records.last().expect("a full page has a last person");
-        let cursor = Cursor {
-            name_key: people_query
+    let next = match records.last() {
+        Some(last) if has_more => Some(Cursor {
+            name_key: request
+                .people
                 .orders_by_name()
                 .then(|| roster_store::display_name_key(&last.display_name)),
             seq: last.seq,
-        };
-        let base = base_url(&state, &headers);
-        let link = next_link(&base, uri.path(), &query, &encode_cursor(&cursor));
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert("Link", value);
-        }
-    }
-    Ok(response)
+        }),
+        _ => None,
+    };
+    let page = PersonList {
+        items,
+        not_found_ids,
+    };
+    Ok((page, next))
 }
 
 fn parse_max(raw: &str) -> Result<u32, ApiError> {

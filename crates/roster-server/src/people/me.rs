@@ -9,7 +9,6 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::render;
 use crate::state::AppState;
 use crate::view::{visibility, ViewContext, ViewOptions};
 use crate::wire::QueryParams;
@@ -41,5 +40,8 @@ pub async fn get_my_own_details(
     };
     let visibility = visibility(&caller.person, &caller.viewer, &options);
     let live = caller.live(&state, &caller.person);
-    Ok(render::respond(&state, &caller.person, visibility, &live))
+    Ok(state
+        .caches
+        .renders()
+        .respond(&caller.person, visibility, &live))
 }

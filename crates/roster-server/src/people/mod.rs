@@ -23,7 +23,7 @@ pub async fn visible_person(
     raw_id: &str,
 ) -> Result<Arc<PersonRecord>, ApiError> {
     let id = input::person_id_from_path(raw_id)?;
-    match state.person(id).await? {
+    match state.caches.person(id).await? {
         Some(person) if caller.viewer.can_see(person.org_id) => Ok(person),
         _ => Err(ApiError::not_found(
             "The requested person could not be found.",

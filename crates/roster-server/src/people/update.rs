@@ -66,7 +66,7 @@ pub async fn update_a_person(
     )
     .await?;
     let person = state.store.replace_person(existing.id, draft).await?;
-    state.forget_person(person.id);
+    state.caches.forget_person(&person.id);
     tracing::info!(person = %person.id, "person updated");
     if min_response {
         let id = encode_uuid(IdKind::People, &person.id);

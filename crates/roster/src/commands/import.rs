@@ -8,7 +8,7 @@
 use crate::cli::{ImportArgs, ImportFormat};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use roster_server::people::input::{is_valid_email, text_problem, MAX_LIST_ENTRIES};
+use roster_store::rules::{derived_display_name, is_valid_email, list_problem, text_problem};
 use roster_store::{roles, ImportOutcome, PersonDraft, Store};
 use roster_types::time::parse_millis;
 use roster_types::{
@@ -366,10 +366,10 @@ fn check_shape(row: &PersonLine) -> Result<(), String> {
         ("siteUrls", row.site_urls.len()),
         ("sipAddresses", row.sip_addresses.len()),
     ];
-    if let Some((field, _)) = lists.iter().find(|(_, len)| *len > MAX_LIST_ENTRIES) {
-        return Err(format!(
-            "'{field}' has more than {MAX_LIST_ENTRIES} entries"
-        ));
+    for (field, len) in lists {
+        if let Some(problem) = list_problem(len) {
+            return Err(format!("'{field}' {problem}"));
+        }
     }
     let single = [
         ("displayName", &row.display_name),
@@ -457,17 +457,8 @@ async fn to_draft(
         .filter(|s| !s.is_empty())
     {
         Some(name) => name.to_string(),
-        None => {
-            let derived = [row.first_name.as_deref(), row.last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if derived.trim().is_empty() {
-                return Err("needs a displayName, firstName or lastName".into());
-            }
-            derived
-        }
+        None => derived_display_name(row.first_name.as_deref(), row.last_name.as_deref())
+            .ok_or("needs a displayName, firstName or lastName")?,
     };
     let mut role_ids = Vec::new();
     for raw in &row.roles {

@@ -6,7 +6,7 @@ use super::output::{
 };
 use crate::cli::{PersonAddArgs, PersonListArgs, PersonRemoveArgs, PersonShowArgs};
 use anyhow::{bail, Context};
-use roster_server::people::input::{is_valid_email, MAX_FIELD_CHARS};
+use roster_store::rules::{derived_display_name, is_valid_email, text_problem};
 use roster_store::{
     display_name_key, Cursor, OrgRecord, PeopleQuery, PersonDraft, PersonRecord, Store, StoreError,
 };
@@ -28,11 +28,8 @@ fn text(flag: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
     if value.is_empty() {
         return Ok(None);
     }
-    if value.chars().any(char::is_control) {
-        bail!("{flag} must not contain control characters");
-    }
-    if value.chars().count() > MAX_FIELD_CHARS {
-        bail!("{flag} is longer than {MAX_FIELD_CHARS} characters");
+    if let Some(problem) = text_problem(value) {
+        bail!("{flag} {problem}");
     }
     Ok(Some(value.to_string()))
 }
@@ -47,18 +44,8 @@ async fn add_in(store: &dyn Store, args: PersonAddArgs) -> anyhow::Result<Person
     let title = text("--title", args.title)?;
     let display_name = match text("--display-name", args.display_name)? {
         Some(name) => name,
-        None => {
-            let derived = [first_name.as_deref(), last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if derived.is_empty() {
-                email.clone()
-            } else {
-                derived
-            }
-        }
+        None => derived_display_name(first_name.as_deref(), last_name.as_deref())
+            .unwrap_or_else(|| email.clone()),
     };
     let org = match &args.org {
         Some(raw) => resolve_org(store, raw).await?,
