@@ -10,7 +10,11 @@ use crate::metrics::{count_lookup, CacheName};
 use crate::render::Renders;
 use quick_cache::sync::Cache;
 use roster_store::token::{from_hex, hex, Digest256};
-use roster_store::{ChangeRecord, ChangeTopic, PersonRecord, Store, StoreResult, TokenRecord};
+use roster_store::{
+    email_key, ChangeRecord, ChangeTopic, PersonRecord, PersonVersion, Store, StoreResult,
+    TokenRecord,
+};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -28,6 +32,8 @@ pub struct Caches {
     people: Arc<Cache<Uuid, Arc<PersonRecord>>>,
     /// Organization -> the organizations it manages.
     managed_orgs: Arc<Cache<Uuid, Arc<Vec<Uuid>>>>,
+    /// Email key -> the person last seen holding it (checked against `people` on use).
+    emails: Arc<Cache<String, Uuid>>,
     renders: Renders,
 }
 
@@ -40,6 +46,7 @@ impl Caches {
             tokens: Arc::new(Cache::new(capacity)),
             people: Arc::new(Cache::new(capacity)),
             managed_orgs: Arc::new(Cache::new(capacity.min(10_000))),
+            emails: Arc::new(Cache::new(capacity)),
             renders: Renders::new(capacity),
         }
     }
@@ -54,6 +61,68 @@ impl Caches {
         let person = self.store.get_person(id).await?.map(Arc::new);
         if let Some(person) = &person {
             self.people.insert(id, person.clone());
+        }
+        Ok(person)
+    }
+
+    /// The records of a page, in its order, from the cache where it holds the very version
+    /// the page names, and in one read from the store for the rest. People deleted since
+    /// the page was read are left out.
+    pub async fn people_at(&self, page: &[PersonVersion]) -> StoreResult<Vec<Arc<PersonRecord>>> {
+        let mut found: Vec<Option<Arc<PersonRecord>>> = page
+            .iter()
+            .map(|version| {
+                let cached = self
+                    .people
+                    .get(&version.id)
+                    .filter(|person| person.last_modified == version.last_modified);
+                count_lookup(CacheName::People, cached.is_some());
+                cached
+            })
+            .collect();
+        let missing: Vec<Uuid> = page
+            .iter()
+            .zip(&found)
+            .filter(|(_, cached)| cached.is_none())
+            .map(|(version, _)| version.id)
+            .collect();
+        if !missing.is_empty() {
+            let loaded: HashMap<Uuid, Arc<PersonRecord>> = self
+                .store
+                .get_people(&missing)
+                .await?
+                .into_iter()
+                .map(|person| (person.id, Arc::new(person)))
+                .collect();
+            for (slot, version) in found.iter_mut().zip(page) {
+                if slot.is_none() {
+                    if let Some(person) = loaded.get(&version.id) {
+                        self.people.insert(version.id, person.clone());
+                        *slot = Some(person.clone());
+                    }
+                }
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// The person who has `email` (compared case-insensitively). Which person holds an email
+    /// is remembered, but a remembered answer is used only while that person's record,
+    /// itself cached and invalidated like any other, still lists the email; an email nobody
+    /// holds is asked of the store every time, so a person created a moment ago is found.
+    pub async fn person_by_email(&self, email: &str) -> StoreResult<Option<Arc<PersonRecord>>> {
+        let key = email_key(email);
+        if let Some(id) = self.emails.get(&key) {
+            if let Some(person) = self.person(id).await? {
+                if person.emails.iter().any(|e| email_key(e) == key) {
+                    return Ok(Some(person));
+                }
+            }
+        }
+        let person = self.store.find_person_by_email(&key).await?.map(Arc::new);
+        if let Some(person) = &person {
+            self.people.insert(person.id, person.clone());
+            self.emails.insert(key, person.id);
         }
         Ok(person)
     }
@@ -124,6 +193,7 @@ impl Caches {
         self.tokens.clear();
         self.people.clear();
         self.managed_orgs.clear();
+        self.emails.clear();
         self.renders.clear();
     }
 

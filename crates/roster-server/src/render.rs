@@ -7,10 +7,11 @@
 //! spliced in on each request. The render itself is an ordinary
 //! [`project`] and serde, so the rules stay in `view.rs` and the bytes are serde's.
 
+use crate::error::ApiError;
 use crate::view::{last_activity, presence, project, Live, Visibility};
-use crate::wire::{json_bytes_response, json_response};
+use crate::wire::json_bytes_response;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use roster_store::PersonRecord;
@@ -64,27 +65,65 @@ impl Renders {
         visibility: Visibility,
         live: &Live,
     ) -> Response {
+        let mut body = Vec::new();
+        self.write(&mut body, record, visibility, live);
+        json_bytes_response(StatusCode::OK, body)
+    }
+
+    /// A page of people as the JSON of a `PersonList`: each item the view of its record
+    /// with its visibility at its live values, then `notFoundIds` when given. Byte for byte
+    /// what serde makes of the same `PersonList` (a test checks it), from cached renders.
+    pub fn page<'r>(
+        &self,
+        items: impl ExactSizeIterator<Item = (&'r Arc<PersonRecord>, Visibility, Live)>,
+        not_found_ids: Option<&[String]>,
+    ) -> Response {
+        let mut body = Vec::with_capacity(items.len() * 640 + 32);
+        body.extend_from_slice(b"{\"items\":[");
+        for (i, (record, visibility, live)) in items.enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            self.write(&mut body, record, visibility, &live);
+        }
+        body.push(b']');
+        if let Some(ids) = not_found_ids {
+            body.extend_from_slice(b",\"notFoundIds\":");
+            if serde_json::to_writer(&mut body, ids).is_err() {
+                return ApiError::internal().into_response();
+            }
+        }
+        body.push(b'}');
+        json_bytes_response(StatusCode::OK, body)
+    }
+
+    /// Appends the view of `record` with `visibility` at `live` to `body`.
+    fn write(
+        &self,
+        body: &mut Vec<u8>,
+        record: &Arc<PersonRecord>,
+        visibility: Visibility,
+        live: &Live,
+    ) {
         let key = RenderKey {
             person: record.id,
             visibility,
             active: last_activity(record, live).is_some(),
         };
-        let render = match self.0.get(&key) {
+        match self.0.get(&key) {
             // A reloaded record is a different `Arc`, so an old render is never served for it.
-            Some(render) if Arc::ptr_eq(&render.record, record) => render,
+            Some(render) if Arc::ptr_eq(&render.record, record) => render.write(body, live),
             _ => match Render::new(record, visibility, live) {
                 Some(render) => {
-                    let render = Arc::new(render);
-                    self.0.insert(key, render.clone());
-                    render
+                    render.write(body, live);
+                    self.0.insert(key, Arc::new(render));
                 }
-                // Cannot happen with serde's output; serve the plain view rather than fail.
+                // Cannot happen with serde's output; write the plain view rather than fail.
                 None => {
-                    return json_response(StatusCode::OK, &project(record, visibility, live));
+                    let _ = serde_json::to_writer(body, &project(record, visibility, live));
                 }
             },
-        };
-        render.respond(live)
+        }
     }
 
     /// Forgets every render (memory only: none of them could be served wrongly).
@@ -148,15 +187,16 @@ impl Render {
         })
     }
 
-    fn respond(&self, live: &Live) -> Response {
+    /// Appends the body at `live` to `body`.
+    fn write(&self, body: &mut Vec<u8>, live: &Live) {
         let size = self.segments.iter().map(Vec::len).sum::<usize>() + 40;
-        let mut body = Vec::with_capacity(size);
+        body.reserve(size);
         for (segment, slot) in self.segments.iter().zip(self.slots.iter()) {
             body.extend_from_slice(segment);
             match slot {
                 Slot::LastActivity => {
                     let at = last_activity(&self.record, live).unwrap_or(live.now);
-                    push_timestamp(&mut body, at);
+                    push_timestamp(body, at);
                 }
                 Slot::Status => {
                     body.extend_from_slice(presence(&self.record, live).as_str().as_bytes());
@@ -164,7 +204,6 @@ impl Render {
             }
         }
         body.extend_from_slice(self.segments.last().map_or(&[][..], Vec::as_slice));
-        json_bytes_response(StatusCode::OK, body)
     }
 }
 
@@ -277,16 +316,62 @@ mod tests {
                                 noted_activity: noted.map(|at| at + later / 2),
                             };
                             let fresh =
-                                json_response(StatusCode::OK, &project(&person, visibility, &live));
-                            assert_eq!(
-                                body_bytes(render.respond(&live)),
-                                body_bytes(fresh),
-                                "{visibility:?} {live:?}"
-                            );
+                                serde_json::to_vec(&project(&person, visibility, &live)).unwrap();
+                            let mut reused = Vec::new();
+                            render.write(&mut reused, &live);
+                            assert_eq!(reused, fresh, "{visibility:?} {live:?}");
                         }
                     }
                 }
             }
         }
+    }
+
+    /// A page written from renders is byte for byte serde's `PersonList` of the same views,
+    /// with and without `notFoundIds`, the first time (renders made) and the second (reused).
+    #[test]
+    fn a_page_from_renders_equals_serdes_person_list() {
+        let renders = Renders::new(1_000);
+        let org = Uuid::new_v4();
+        let people: Vec<Arc<PersonRecord>> = (0..5)
+            .map(|i| {
+                let mut person = record(org);
+                person.last_activity = (i % 2 == 0).then_some(NOW - i * 60_000);
+                person.invite_pending = i == 3;
+                Arc::new(person)
+            })
+            .collect();
+        let visibility = |i: usize| Visibility {
+            presence: i.is_multiple_of(2),
+            admin_fields: i.is_multiple_of(3),
+            roles: false,
+            calling: i == 4,
+        };
+        let live = Live {
+            now: NOW,
+            noted_activity: None,
+        };
+        let not_found = vec!["Y2lzY29zcGFyazovL3VzL1BFT1BMRS9ub2JvZHk".to_string()];
+        for not_found_ids in [None, Some(not_found.clone()), Some(Vec::new())] {
+            let expected = serde_json::to_vec(&roster_types::PersonList {
+                items: people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| project(p, visibility(i), &live))
+                    .collect(),
+                not_found_ids: not_found_ids.clone(),
+            })
+            .unwrap();
+            for _ in 0..2 {
+                let items = people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, visibility(i), live));
+                let page = renders.page(items, not_found_ids.as_deref());
+                assert_eq!(body_bytes(page), expected);
+            }
+        }
+        let empty = renders.page(std::iter::empty(), None);
+        assert_eq!(body_bytes(empty), br#"{"items":[]}"#);
     }
 }

@@ -208,6 +208,18 @@ impl PeopleQuery {
         self.org_ids.is_empty() || self.ids.as_ref().is_some_and(Vec::is_empty) || self.limit == 0
     }
 
+    /// The email, when it is the query's only filter besides the organizations and no cursor
+    /// is given: such a query matches at most one person, on one page.
+    pub fn only_email(&self) -> Option<&str> {
+        let only = self.display_name_prefix.is_none()
+            && self.ids.is_none()
+            && self.roles.is_empty()
+            && self.location_id.is_none()
+            && self.after.is_none()
+            && self.limit > 0;
+        self.email.as_deref().filter(|_| only)
+    }
+
     /// Whether results are ordered by display name (and cursors carry a name key).
     pub fn orders_by_name(&self) -> bool {
         self.display_name_prefix.is_some()

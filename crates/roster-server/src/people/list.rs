@@ -11,10 +11,10 @@
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::view::{person_view, ViewContext, ViewOptions, Viewer};
-use crate::wire::{json_response, QueryParams};
+use crate::view::{visibility, ViewContext, ViewOptions, Viewer};
+use crate::wire::QueryParams;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -69,8 +69,7 @@ pub async fn list_people(
     query: QueryParams,
 ) -> Result<Response, ApiError> {
     let request = ListRequest::parse(&query, &caller.viewer)?;
-    let (page, next) = one_page(&state, &caller, &request).await?;
-    let mut response = json_response(StatusCode::OK, &page);
+    let (mut response, next) = one_page(&state, &caller, &request).await?;
     if let Some(cursor) = next {
         let base = base_url(&state, &headers);
         let link = next_link(&base, uri.path(), &query, &encode_cursor(&cursor));
@@ -256,45 +255,50 @@ fn role_ids(raw: &str) -> Result<Vec<String>, ApiError> {
 
 /// One page of people as the caller sees them, and the position after its last person when
 /// another page follows.
+///
+/// The page is read as ids and versions from the store's page indexes; records come from
+/// the cache when it holds those versions, and bodies from the renders `/me` uses. A lookup
+/// by email alone (at most one person, never a next page) does not read the store at all
+/// once warm.
 async fn one_page(
     state: &AppState,
     caller: &Caller,
     request: &ListRequest<'_>,
-) -> Result<(PersonList, Option<Cursor>), ApiError> {
-    let mut records = state.store.list_people(&request.people).await?;
-    let has_more = records.len() > request.page_size as usize;
-    records.truncate(request.page_size as usize);
-    let items = records
-        .iter()
-        .map(|record| {
-            person_view(
-                record,
-                &caller.viewer,
-                &request.options,
-                &caller.live(state, record),
-            )
-        })
-        .collect();
-    let not_found_ids = request.people.ids.as_ref().map(|ids| {
+) -> Result<(Response, Option<Cursor>), ApiError> {
+    let query = &request.people;
+    let (records, has_more) = match query.only_email() {
+        Some(email) => {
+            let person = state.caches.person_by_email(email).await?;
+            let visible = person.filter(|person| query.org_ids.contains(&person.org_id));
+            (visible.into_iter().collect(), false)
+        }
+        None => {
+            let mut versions = state.store.list_person_versions(query).await?;
+            let has_more = versions.len() > request.page_size as usize;
+            versions.truncate(request.page_size as usize);
+            (state.caches.people_at(&versions).await?, has_more)
+        }
+    };
+    let not_found_ids: Option<Vec<String>> = query.ids.as_ref().map(|ids| {
         ids.iter()
             .zip(&request.requested_ids)
             .filter(|(id, _)| !records.iter().any(|r| r.id == **id))
             .map(|(_, raw)| raw.to_string())
             .collect()
     });
+    let items = records.iter().map(|record| {
+        let visibility = visibility(record, &caller.viewer, &request.options);
+        (record, visibility, caller.live(state, record))
+    });
+    let page = state.caches.renders().page(items, not_found_ids.as_deref());
     let next = match records.last() {
         Some(last) if has_more => Some(Cursor {
-            name_key: request
-                .people
+            name_key: query
                 .orders_by_name()
                 .then(|| roster_store::display_name_key(&last.display_name)),
             seq: last.seq,
         }),
         _ => None,
-    };
-    let page = PersonList {
-        items,
-        not_found_ids,
     };
     Ok((page, next))
 }

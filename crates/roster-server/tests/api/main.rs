@@ -8,6 +8,7 @@ mod helpers;
 mod isolation;
 mod limits;
 mod list;
+mod list_cache;
 mod me;
 mod methods;
 mod openapi;
