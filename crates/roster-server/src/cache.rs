@@ -6,7 +6,7 @@
 //! writes made by other processes (the CLI, other nodes) reach us through the store's
 //! change feed ([`Caches::follow_changes`]), polled every `change_poll_interval`.
 
-use crate::metrics::{count_lookup, CacheName};
+use crate::metrics::{count_lookup, count_lookups, CacheName};
 use crate::render::Renders;
 use quick_cache::sync::Cache;
 use roster_store::token::{from_hex, hex, Digest256};
@@ -72,12 +72,9 @@ impl Caches {
         let mut found: Vec<Option<Arc<PersonRecord>>> = page
             .iter()
             .map(|version| {
-                let cached = self
-                    .people
+                self.people
                     .get(&version.id)
-                    .filter(|person| person.last_modified == version.last_modified);
-                count_lookup(CacheName::People, cached.is_some());
-                cached
+                    .filter(|person| person.last_modified == version.last_modified)
             })
             .collect();
         let missing: Vec<Uuid> = page
@@ -86,6 +83,8 @@ impl Caches {
             .filter(|(_, cached)| cached.is_none())
             .map(|(version, _)| version.id)
             .collect();
+        count_lookups(CacheName::People, true, (page.len() - missing.len()) as u64);
+        count_lookups(CacheName::People, false, missing.len() as u64);
         if !missing.is_empty() {
             let loaded: HashMap<Uuid, Arc<PersonRecord>> = self
                 .store

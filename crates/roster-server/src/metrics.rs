@@ -226,6 +226,14 @@ pub enum CacheName {
 /// Counts one cache look-up. The counters are resolved once: this runs several times per
 /// request.
 pub fn count_lookup(cache: CacheName, hit: bool) {
+    count_lookups(cache, hit, 1);
+}
+
+/// Counts `count` cache look-ups with the same result (a page's worth, say) at once.
+pub fn count_lookups(cache: CacheName, hit: bool, count: u64) {
+    if count == 0 {
+        return;
+    }
     static COUNTERS: [OnceLock<Counter>; 4] = [const { OnceLock::new() }; 4];
     COUNTERS[cache as usize * 2 + usize::from(hit)]
         .get_or_init(|| {
@@ -236,7 +244,7 @@ pub fn count_lookup(cache: CacheName, hit: bool) {
             let result = if hit { "hit" } else { "miss" };
             metrics::counter!("roster_cache_lookups_total", "cache" => cache, "result" => result)
         })
-        .increment(1);
+        .increment(count);
 }
 
 #[cfg(test)]

@@ -22,15 +22,18 @@ pub(crate) struct Dialect {
     pub greatest: &'static str,
     /// Whether placeholders are numbered (`$1`) rather than `?`.
     numbered_placeholders: bool,
-    json_array: JsonArray,
+    json: Json,
 }
 
+/// The JSON functions of each backend.
 #[derive(Debug)]
-enum JsonArray {
-    /// `json_group_array` over an ordered subquery (it has no `ORDER BY` of its own).
-    GroupArray,
-    /// `json_agg(... ORDER BY ...)`, which is NULL over no rows.
-    Agg,
+enum Json {
+    /// SQLite: `json_group_array(x ORDER BY ...)` (3.44+; `[]` over no rows) and
+    /// `json_array(a, b)`.
+    Sqlite,
+    /// PostgreSQL: `json_agg(x ORDER BY ...)` (NULL over no rows) and
+    /// `json_build_array(a, b)`.
+    Postgres,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect {
@@ -38,7 +41,7 @@ pub(crate) const SQLITE: Dialect = Dialect {
     begin_write: "BEGIN IMMEDIATE",
     greatest: "MAX",
     numbered_placeholders: false,
-    json_array: JsonArray::GroupArray,
+    json: Json::Sqlite,
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
@@ -46,7 +49,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     begin_write: "BEGIN",
     greatest: "GREATEST",
     numbered_placeholders: true,
-    json_array: JsonArray::Agg,
+    json: Json::Postgres,
 };
 
 impl Dialect {
@@ -59,16 +62,22 @@ impl Dialect {
         }
     }
 
-    /// A scalar subquery giving, as JSON text, the array of `column` over the rows of `from`
-    /// (a table and its `WHERE`), in `order`; `[]` when there are none.
-    pub fn json_array(&self, column: &str, from: &str, order: &str) -> String {
-        match self.json_array {
-            JsonArray::GroupArray => format!(
-                "(SELECT json_group_array({column}) FROM (SELECT {column} FROM {from} ORDER BY {order}))"
-            ),
-            JsonArray::Agg => format!(
-                "COALESCE((SELECT json_agg({column} ORDER BY {order}) FROM {from}), '[]')::text"
-            ),
+    /// An aggregate giving, as JSON text, the array of `value` over the rows aggregated, in
+    /// `order`; `[]` when there are none.
+    pub fn json_array_agg(&self, value: &str, order: &str) -> String {
+        match self.json {
+            Json::Sqlite => format!("json_group_array({value} ORDER BY {order})"),
+            Json::Postgres => {
+                format!("COALESCE(json_agg({value} ORDER BY {order}), '[]')::text")
+            }
+        }
+    }
+
+    /// A JSON array of the values of `columns` (comma-separated) of one row.
+    pub fn json_row(&self, columns: &str) -> String {
+        match self.json {
+            Json::Sqlite => format!("json_array({columns})"),
+            Json::Postgres => format!("json_build_array({columns})"),
         }
     }
 }

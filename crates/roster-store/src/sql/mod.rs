@@ -28,9 +28,7 @@ use async_trait::async_trait;
 use people::NewPerson;
 use query::{uuid_text, Query, Value};
 use roster_types::time::now_millis;
-use rows::{
-    parse_uuid, ChangeRow, LicenseRow, LocationRow, OrgRow, PersonRow, TokenRow, VersionRow,
-};
+use rows::{parse_uuid, ChangeRow, LicenseRow, LocationRow, OrgRow, PersonRow, TokenRow};
 use uuid::Uuid;
 
 pub struct SqlStore {
@@ -340,8 +338,18 @@ impl Store for SqlStore {
         if query.matches_nobody() {
             return Ok(Vec::new());
         }
-        let sql = people::page_statement("SELECT p.id, p.last_modified FROM people p", query);
-        self.db.records::<VersionRow, _>(&sql).await
+        let sql = people::versions_statement(self.db.dialect(), query);
+        let (pairs,) = self.db.fetch_one::<(String,)>(&sql).await?;
+        let pairs: Vec<(&str, i64)> = serde_json::from_str(&pairs)?;
+        pairs
+            .into_iter()
+            .map(|(id, last_modified)| {
+                Ok(PersonVersion {
+                    id: parse_uuid(id)?,
+                    last_modified,
+                })
+            })
+            .collect()
     }
 
     async fn count_people(&self) -> StoreResult<i64> {

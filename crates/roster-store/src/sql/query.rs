@@ -128,6 +128,13 @@ impl Query {
         self
     }
 
+    /// Appends another statement, text and values, as a subquery would.
+    pub fn append(&mut self, other: Query) -> &mut Query {
+        self.text.push_str(&other.text);
+        self.values.extend(other.values);
+        self
+    }
+
     /// Appends `?, ?, ...`, one placeholder per value.
     pub fn push_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Query {
         for (i, value) in values.into_iter().enumerate() {

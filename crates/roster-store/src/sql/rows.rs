@@ -97,23 +97,6 @@ impl TryFrom<PersonRow> for PersonRecord {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct VersionRow {
-    id: String,
-    last_modified: i64,
-}
-
-impl TryFrom<VersionRow> for PersonVersion {
-    type Error = StoreError;
-
-    fn try_from(row: VersionRow) -> StoreResult<PersonVersion> {
-        Ok(PersonVersion {
-            id: parse_uuid(&row.id)?,
-            last_modified: row.last_modified,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
 pub(crate) struct OrgRow {
     id: String,
     display_name: String,
