@@ -471,22 +471,16 @@ impl Store for SqlStore {
     }
 
     async fn restore_people(&self, records: &[PersonRecord]) -> StoreResult<u64> {
-        let mut tx = self.db.begin_write().await?;
-        let ids: Vec<Uuid> = records.iter().map(|p| p.id).collect();
-        let existing = people::existing_ids(&mut tx, &ids).await?;
-        let missing: Vec<&PersonRecord> = records
-            .iter()
-            .filter(|p| !existing.contains(&p.id))
-            .collect();
-        let drafts: Vec<PersonDraft> = missing.iter().map(|p| p.to_draft()).collect();
-        let rows: Vec<NewPerson> = missing
+        let drafts: Vec<PersonDraft> = records.iter().map(PersonRecord::to_draft).collect();
+        let rows: Vec<NewPerson> = records
             .iter()
             .zip(&drafts)
             .map(|(record, draft)| NewPerson::copy(record, draft))
             .collect();
-        people::insert_people(&mut tx, &rows).await?;
+        let mut tx = self.db.begin_write().await?;
+        let written = people::insert_missing_people(&mut tx, &rows).await?;
         tx.commit().await?;
-        Ok(rows.len() as u64)
+        Ok(written)
     }
 
     async fn restore_tokens(&self, tokens: &[(TokenRecord, String)]) -> StoreResult<u64> {

@@ -70,6 +70,7 @@ fn draft_columns(draft: &PersonDraft) -> StoreResult<[(&'static str, Value); 22]
 
 /// A person row to insert: a draft plus the state a new person starts with, or, for a
 /// copied deployment, the state the original had.
+#[derive(Clone)]
 pub(crate) struct NewPerson<'a> {
     pub id: Uuid,
     pub draft: &'a PersonDraft,
@@ -138,34 +139,57 @@ const LIST_ROWS_PER_INSERT: usize = 2000;
 /// PostgreSQL). Callers check emails first (see [`taken_emails`]), so a unique violation
 /// here means a write raced ours.
 pub(crate) async fn insert_people(tx: &mut Tx, people: &[NewPerson<'_>]) -> StoreResult<()> {
-    for chunk in people.chunks(PEOPLE_PER_INSERT) {
-        let rows = chunk
-            .iter()
-            .map(NewPerson::columns)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let names: Vec<&str> = rows[0].iter().map(|(name, _)| *name).collect();
-        let mut sql = Query::new(format!("INSERT INTO people ({}) VALUES ", names.join(", ")));
-        sql.push_rows(
-            rows.into_iter()
-                .map(|row| row.into_iter().map(|(_, value)| value)),
-        );
-        tx.execute(&sql).await.map_err(|e| match e {
-            StoreError::Conflict(_) if chunk.len() == 1 => {
-                StoreError::Conflict(format!("A person with id {} exists.", chunk[0].id))
+    let (columns, rows) = people_rows(people)?;
+    tx.insert_rows("people", &columns, &rows, PEOPLE_PER_INSERT)
+        .await
+        .map_err(|e| match (e, people) {
+            (StoreError::Conflict(_), [person]) => {
+                StoreError::Conflict(format!("A person with id {} exists.", person.id))
             }
-            other => other,
+            (other, _) => other,
         })?;
+    let people: Vec<&NewPerson> = people.iter().collect();
+    insert_person_lists(tx, &people).await
+}
+
+/// Inserts those of `people` whose id is not taken, with their emails and roles, and leaves
+/// the others alone (for copying a deployment); how many were inserted.
+pub(crate) async fn insert_missing_people(
+    tx: &mut Tx,
+    people: &[NewPerson<'_>],
+) -> StoreResult<u64> {
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let existing = existing_ids(tx, &ids).await?;
+    let missing: Vec<NewPerson> = people
+        .iter()
+        .filter(|p| !existing.contains(&p.id))
+        .map(NewPerson::clone)
+        .collect();
+    insert_people(tx, &missing).await?;
+    Ok(missing.len() as u64)
+}
+
+/// The column names and the rows of `people`, in that order.
+fn people_rows(people: &[NewPerson<'_>]) -> StoreResult<(Vec<&'static str>, Vec<Vec<Value>>)> {
+    let mut columns = Vec::new();
+    let mut rows = Vec::with_capacity(people.len());
+    for person in people {
+        let row = person.columns()?;
+        if columns.is_empty() {
+            columns = row.iter().map(|(name, _)| *name).collect();
+        }
+        rows.push(row.into_iter().map(|(_, value)| value).collect());
     }
-    insert_person_lists(tx, people).await
+    Ok((columns, rows))
 }
 
 /// Inserts the emails and roles of people whose rows exist.
-async fn insert_person_lists(tx: &mut Tx, people: &[NewPerson<'_>]) -> StoreResult<()> {
-    let emails: Vec<[Value; 4]> = people
+async fn insert_person_lists(tx: &mut Tx, people: &[&NewPerson<'_>]) -> StoreResult<()> {
+    let emails: Vec<Vec<Value>> = people
         .iter()
         .flat_map(|p| {
             p.draft.emails.iter().enumerate().map(|(position, email)| {
-                [
+                vec![
                     email_key(email).into(),
                     p.id.into(),
                     (position as i64).into(),
@@ -174,17 +198,19 @@ async fn insert_person_lists(tx: &mut Tx, people: &[NewPerson<'_>]) -> StoreResu
             })
         })
         .collect();
-    for chunk in emails.chunks(LIST_ROWS_PER_INSERT) {
-        let mut sql =
-            Query::new("INSERT INTO person_emails (email_key, person_id, position, email) VALUES ");
-        sql.push_rows(chunk.iter().cloned());
-        tx.execute(&sql).await.map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                StoreError::Conflict("An email of this person is already in use.".into())
-            }
-            other => other,
-        })?;
-    }
+    tx.insert_rows(
+        "person_emails",
+        &["email_key", "person_id", "position", "email"],
+        &emails,
+        LIST_ROWS_PER_INSERT,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict("An email of this person is already in use.".into())
+        }
+        other => other,
+    })?;
     insert_roles(tx, people.iter().map(|p| (p.id, p.draft.roles.as_slice()))).await
 }
 
@@ -291,8 +317,7 @@ pub(crate) async fn replace_person_lists(
         .await?;
     tx.execute(&Query::new("DELETE FROM person_roles WHERE person_id = ?").bind(id))
         .await?;
-    let person = NewPerson::fresh(id, draft);
-    insert_person_lists(tx, std::slice::from_ref(&person)).await
+    insert_person_lists(tx, &[&NewPerson::fresh(id, draft)]).await
 }
 
 /// The full replacement of a person's settable fields. `last_modified` becomes the later of
