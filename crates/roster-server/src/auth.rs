@@ -13,7 +13,6 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use roster_store::token::{self, Digest256};
 use roster_store::PersonRecord;
-use roster_types::time::now_millis;
 use std::sync::{Arc, Mutex};
 
 /// The bearer token of a request, if the header has the `Bearer <token>` shape.
@@ -132,7 +131,7 @@ impl Caller {
             .token(&digest)
             .await?
             .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
-        let now = now_millis();
+        let now = state.store.clock().now_millis();
         if record.revoked_at.is_some() {
             return Err(ApiError::unauthorized("The access token has been revoked."));
         }

@@ -215,7 +215,7 @@ impl Caches {
             }
             if prune_at.elapsed() > Duration::from_secs(3600) {
                 prune_at = std::time::Instant::now();
-                let day_ago = roster_types::time::now_millis() - 86_400_000;
+                let day_ago = self.store.clock().now_millis() - 86_400_000;
                 if let Err(error) = self.store.prune_changes(day_ago).await {
                     tracing::warn!(%error, "cannot prune the change feed");
                 }

@@ -21,6 +21,7 @@ pub use records::*;
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
+use roster_types::time::Clock;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -32,6 +33,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
+
+    /// The clock every timestamp this store writes is read from (the server reads it too).
+    fn clock(&self) -> &Clock;
 
     /// Whether any organization exists yet.
     async fn is_initialized(&self) -> StoreResult<bool>;
@@ -137,6 +141,8 @@ pub struct StoreOptions {
     /// Page cache per connection (SQLite), in KiB. Small for the server, whose hot path
     /// does not read the disk; large for bulk imports.
     pub cache_kib: u32,
+    /// The time this store (and the server on it) runs on.
+    pub clock: Clock,
 }
 
 impl Default for StoreOptions {
@@ -145,6 +151,7 @@ impl Default for StoreOptions {
             max_connections: 8,
             acquire_timeout: std::time::Duration::from_secs(5),
             cache_kib: 2048,
+            clock: Clock::system(),
         }
     }
 }

@@ -48,9 +48,55 @@ pub fn parse_millis(text: &str) -> Option<i64> {
         .map(|t| t.with_timezone(&Utc).timestamp_millis())
 }
 
-/// The current time in milliseconds since the epoch.
-pub fn now_millis() -> i64 {
-    // Straight from the system clock: this runs on every request.
+/// The time a Roster server runs on. Every timestamp it writes and every time-based rule
+/// it applies (presence, token expiry, `lastActivity`) reads this clock, never the system
+/// clock directly, so that tests can move it (the control API's clock).
+///
+/// A clone shares the same time: the server and its store hold one clock. It follows the
+/// system clock unless moved: [`Clock::advance`] shifts it, [`Clock::set`] puts it at a
+/// given time from which it keeps running, [`Clock::reset`] returns it to real time.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl Clock {
+    /// A clock on real time.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// Milliseconds since the epoch, as this clock reads them.
+    pub fn now_millis(&self) -> i64 {
+        // Two loads and a system-time read: this runs on every request.
+        system_millis().saturating_add(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves the clock forward (or back, for a negative `millis`).
+    pub fn advance(&self, millis: i64) {
+        self.0
+            .fetch_add(millis, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Puts the clock at `millis` since the epoch; it runs on from there.
+    pub fn set(&self, millis: i64) {
+        self.0.store(
+            millis.saturating_sub(system_millis()),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Back to real time.
+    pub fn reset(&self) {
+        self.0.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How far this clock is from real time, in milliseconds (0 on real time).
+    pub fn offset_millis(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The system clock, in milliseconds since the epoch. Only [`Clock`] reads it.
+fn system_millis() -> i64 {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
@@ -94,5 +140,20 @@ mod tests {
     fn offsets_are_normalised_to_utc() {
         let millis = parse_millis("2015-10-18T16:26:16.5+02:00").unwrap();
         assert_eq!(format_millis(millis), "2015-10-18T14:26:16.500Z");
+    }
+
+    #[test]
+    fn a_clock_follows_real_time_until_moved_and_clones_share_it() {
+        let clock = Clock::system();
+        let shared = clock.clone();
+        let real = system_millis();
+        assert!((clock.now_millis() - real).abs() < 1_000);
+        clock.advance(15 * 60_000);
+        assert!((shared.now_millis() - real - 15 * 60_000).abs() < 1_000);
+        clock.set(1_000_000);
+        assert!((shared.now_millis() - 1_000_000).abs() < 1_000);
+        clock.reset();
+        assert_eq!(shared.offset_millis(), 0);
+        assert!((shared.now_millis() - system_millis()).abs() < 1_000);
     }
 }

@@ -359,3 +359,8 @@ pub fn org_id(org: &OrgRecord) -> String {
 pub fn role_id(role: &str) -> String {
     encode(IdKind::Role, role)
 }
+
+/// The time now, as the store under test reads it: its clock is on real time.
+pub fn now_millis() -> i64 {
+    roster_types::time::Clock::system().now_millis()
+}

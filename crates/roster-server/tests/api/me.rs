@@ -3,7 +3,6 @@
 use crate::helpers::*;
 use reqwest::Method;
 use roster_store::{roles, seed, PersonDraft, PresenceSetting};
-use roster_types::time::now_millis;
 use roster_types::PresenceStatus;
 use serde_json::Value;
 
@@ -554,4 +553,31 @@ async fn unknown_query_parameters_are_ignored_and_bad_booleans_rejected() {
     let response = app.get("/v1/people/me?callingData=maybe", &token).await;
     let (message, _) = error_body(response, 400).await;
     assert!(message.contains("callingData"), "{message}");
+}
+
+#[tokio::test]
+async fn a_token_expires_when_the_servers_clock_passes_its_expiry() {
+    let app = spawn_app().await;
+    let org = app.org("Acme").await;
+    let person = app.person(&org, "Clock Watcher", &[]).await;
+    let token = seed::issue_token(
+        app.store.as_ref(),
+        &person,
+        None,
+        Some(now_millis() + 10 * 60_000),
+    )
+    .await
+    .unwrap();
+    let body = json_body(app.get_me(&token).await, 200).await;
+    assert_eq!(body["status"], "active");
+
+    // The server and its store share one clock; moving it moves expiry and presence alike.
+    app.store.clock().advance(9 * 60_000);
+    json_body(app.get_me(&token).await, 200).await;
+    app.store.clock().advance(2 * 60_000);
+    let (_, body) = error_body(app.get_me(&token).await, 401).await;
+    assert_eq!(
+        body["errors"][0]["description"],
+        "The access token has expired."
+    );
 }

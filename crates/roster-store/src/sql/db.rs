@@ -10,6 +10,7 @@ use super::query::{Query, Value};
 use super::writer::Writer;
 use crate::{PoolStats, StoreError, StoreOptions, StoreResult};
 use futures_util::future::BoxFuture;
+use roster_types::time::Clock;
 use sqlx::migrate::Migrator;
 use sqlx::pool::{PoolConnection, PoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgRow};
@@ -46,6 +47,7 @@ pub(crate) struct Db {
     writer: Option<Writer>,
     /// PostgreSQL's tables' growth through bulk inserts (see [`Growth`]).
     growth: Arc<Growth>,
+    clock: Clock,
 }
 
 /// How to reach a backend: its connection options and its migrations.
@@ -80,18 +82,20 @@ impl Db {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Db::new(pool))
+        Ok(Db::new(pool, options.clock.clone()))
     }
 
-    fn new(pool: Pool) -> Db {
+    fn new(pool: Pool, clock: Clock) -> Db {
         let (write_gate, writer) = match &pool {
             Pool::Sqlite(sqlite) => {
                 let gate = Arc::new(Mutex::new(()));
                 let sqlite = sqlite.clone();
+                let writer_clock = clock.clone();
                 // The writer holds the gate itself while its transaction is open.
                 let begin = move || -> BoxFuture<'static, StoreResult<Tx>> {
                     let sqlite = sqlite.clone();
-                    Box::pin(async move { Tx::begin_sqlite(&sqlite, None).await })
+                    let now = writer_clock.now_millis();
+                    Box::pin(async move { Tx::begin_sqlite(&sqlite, None, now).await })
                 };
                 (Some(gate.clone()), Some(Writer::start(gate, begin)))
             }
@@ -102,7 +106,13 @@ impl Db {
             write_gate,
             writer,
             growth: Arc::default(),
+            clock,
         }
+    }
+
+    /// The clock the store's timestamps come from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub fn dialect(&self) -> &'static Dialect {
@@ -165,13 +175,15 @@ impl Db {
         match &self.pool {
             Pool::Sqlite(pool) => {
                 let gate = self.write_gate.as_ref().expect("SQLite has a write gate");
-                Tx::begin_sqlite(pool, Some(gate.clone().lock_owned().await)).await
+                let turn = gate.clone().lock_owned().await;
+                Tx::begin_sqlite(pool, Some(turn), self.clock.now_millis()).await
             }
             Pool::Postgres(pool) => Ok(Tx {
                 inner: TxInner::Postgres(
                     pool.begin_with(POSTGRES.begin_write).await?,
                     self.growth.clone(),
                 ),
+                now: self.clock.now_millis(),
                 _gate: None,
             }),
         }
@@ -216,6 +228,8 @@ impl Db {
 /// A write transaction. Dropped without [`Tx::commit`], it rolls back.
 pub(crate) struct Tx {
     inner: TxInner,
+    /// The time of this transaction's writes, read from the store's clock when it began.
+    now: i64,
     /// Held until the transaction ends (see `Db::write_gate`); declared after `inner` so it
     /// is released after the rollback of a dropped transaction.
     _gate: Option<OwnedMutexGuard<()>>,
@@ -260,11 +274,18 @@ impl Tx {
     async fn begin_sqlite(
         pool: &sqlx::SqlitePool,
         gate: Option<OwnedMutexGuard<()>>,
+        now: i64,
     ) -> StoreResult<Tx> {
         Ok(Tx {
             inner: TxInner::Sqlite(pool.begin_with(SQLITE.begin_write).await?),
+            now,
             _gate: gate,
         })
+    }
+
+    /// The time of this transaction's writes (`created`, `last_modified`, `revoked_at`, ...).
+    pub fn now(&self) -> i64 {
+        self.now
     }
 
     fn conn(&mut self) -> Conn<'_> {

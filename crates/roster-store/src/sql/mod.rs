@@ -27,7 +27,7 @@ use crate::{PoolStats, Store, StoreError, StoreOptions, StoreResult};
 use async_trait::async_trait;
 use people::NewPerson;
 use query::{uuid_text, Query, Value};
-use roster_types::time::now_millis;
+use roster_types::time::Clock;
 use rows::{parse_uuid, ChangeRow, LicenseRow, LocationRow, OrgRow, PersonRow, TokenRow};
 use uuid::Uuid;
 
@@ -78,6 +78,10 @@ impl Store for SqlStore {
         self.db.dialect().name
     }
 
+    fn clock(&self) -> &Clock {
+        self.db.clock()
+    }
+
     async fn is_initialized(&self) -> StoreResult<bool> {
         let (present,) = self
             .db
@@ -90,7 +94,7 @@ impl Store for SqlStore {
         let org = OrgRecord {
             id: id.unwrap_or_else(Uuid::new_v4),
             display_name: display_name.to_string(),
-            created: now_millis(),
+            created: self.clock().now_millis(),
         };
         let sql = Query::new("INSERT INTO orgs (id, display_name, created) VALUES (?, ?, ?)")
             .bind(org.id)
@@ -243,7 +247,8 @@ impl Store for SqlStore {
             .write(move |tx| {
                 Box::pin(async move {
                     people::check_emails_free(tx, &draft, None).await?;
-                    people::insert_people(tx, &[NewPerson::fresh(id, &draft)]).await
+                    let now = tx.now();
+                    people::insert_people(tx, &[NewPerson::fresh(id, &draft, now)]).await
                 })
             })
             .await?;
@@ -293,10 +298,11 @@ impl Store for SqlStore {
     }
 
     async fn replace_person(&self, id: Uuid, draft: PersonDraft) -> StoreResult<PersonRecord> {
-        let replace = people::replace_statement(self.db.dialect(), id, &draft)?;
+        let dialect = self.db.dialect();
         self.db
             .write(move |tx| {
                 Box::pin(async move {
+                    let replace = people::replace_statement(dialect, id, &draft, tx.now())?;
                     // `last_modified` moves strictly forward, even within one millisecond and
                     // between concurrent writers: the UPDATE computes it under the row's lock.
                     if tx.execute(&replace).await? == 0 {
@@ -403,7 +409,7 @@ impl Store for SqlStore {
             id: Uuid::new_v4(),
             person_id: person,
             label: label.map(str::to_string),
-            created: now_millis(),
+            created: self.clock().now_millis(),
             expires_at,
             revoked_at: None,
         };
@@ -438,15 +444,15 @@ impl Store for SqlStore {
     }
 
     async fn revoke_token(&self, id: Uuid) -> StoreResult<bool> {
-        let sql = Query::new(
-            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL \
-             RETURNING token_hash",
-        )
-        .bind(now_millis())
-        .bind(id);
         self.db
             .write(move |tx| {
                 Box::pin(async move {
+                    let sql = Query::new(
+                        "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL \
+                         RETURNING token_hash",
+                    )
+                    .bind(tx.now())
+                    .bind(id);
                     let hash = tx.fetch_optional::<(String,)>(&sql).await?;
                     if let Some((hash,)) = &hash {
                         people::note_change(tx, ChangeTopic::Token, hash).await?;

@@ -7,7 +7,6 @@ use super::query::{Query, Value};
 use super::rows::parse_uuid;
 use crate::records::*;
 use crate::{StoreError, StoreResult};
-use roster_types::time::now_millis;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -84,8 +83,8 @@ pub(crate) struct NewPerson<'a> {
 
 impl<'a> NewPerson<'a> {
     /// A person as a create or an import makes them.
-    pub fn fresh(id: Uuid, draft: &'a PersonDraft) -> NewPerson<'a> {
-        let created = draft.created.unwrap_or_else(now_millis);
+    pub fn fresh(id: Uuid, draft: &'a PersonDraft, now: i64) -> NewPerson<'a> {
+        let created = draft.created.unwrap_or(now);
         NewPerson {
             id,
             draft,
@@ -317,7 +316,8 @@ pub(crate) async fn replace_person_lists(
         .await?;
     tx.execute(&Query::new("DELETE FROM person_roles WHERE person_id = ?").bind(id))
         .await?;
-    insert_person_lists(tx, &[&NewPerson::fresh(id, draft)]).await
+    let now = tx.now();
+    insert_person_lists(tx, &[&NewPerson::fresh(id, draft, now)]).await
 }
 
 /// The full replacement of a person's settable fields. `last_modified` becomes the later of
@@ -326,13 +326,14 @@ pub(crate) fn replace_statement(
     dialect: &Dialect,
     id: Uuid,
     draft: &PersonDraft,
+    now: i64,
 ) -> StoreResult<Query> {
     let mut sql = Query::new("UPDATE people SET ");
     for (name, value) in draft_columns(draft)? {
         sql.push(name).push(" = ").push_bind(value).push(", ");
     }
     sql.push(&format!("last_modified = {}(", dialect.greatest))
-        .push_bind(now_millis())
+        .push_bind(now)
         .push(", last_modified + 1) WHERE id = ")
         .push_bind(id);
     Ok(sql)
@@ -454,7 +455,7 @@ pub(crate) async fn import_batch(
         }
         taken_ids.insert(id);
         outcomes.push(ImportOutcome::Created(id));
-        fresh.push(NewPerson::fresh(id, draft));
+        fresh.push(NewPerson::fresh(id, draft, tx.now()));
     }
     insert_people(tx, &fresh).await?;
     Ok(outcomes)
@@ -482,7 +483,10 @@ pub(crate) async fn import_row_by_row(
         let id = draft.id.unwrap_or_else(new_person_id);
         tx.execute(&Query::new("SAVEPOINT import_row")).await?;
         let inserted = match check_emails_free(tx, draft, None).await {
-            Ok(()) => insert_people(tx, &[NewPerson::fresh(id, draft)]).await,
+            Ok(()) => {
+                let now = tx.now();
+                insert_people(tx, &[NewPerson::fresh(id, draft, now)]).await
+            }
             Err(e) => Err(e),
         };
         match inserted {
@@ -509,7 +513,7 @@ pub(crate) async fn note_change(tx: &mut Tx, topic: ChangeTopic, key: &str) -> S
     let sql = Query::new("INSERT INTO changes (topic, key, at) VALUES (?, ?, ?)")
         .bind(topic.as_str())
         .bind(key)
-        .bind(now_millis());
+        .bind(tx.now());
     tx.execute(&sql).await?;
     Ok(())
 }

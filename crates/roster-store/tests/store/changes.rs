@@ -1,9 +1,8 @@
 //! The change feed: every write that must invalidate another process's caches is noted with
 //! its topic and key, and nothing else is.
 
-use crate::helpers::{dnd, draft, next_millisecond, open};
+use crate::helpers::{dnd, draft, next_millisecond, now_millis, open};
 use roster_store::{token, ChangeTopic, PersonDraft};
-use roster_types::time::now_millis;
 use uuid::Uuid;
 
 fn person(id: Uuid) -> (ChangeTopic, String) {

@@ -265,3 +265,8 @@ pub fn invalid<T: Debug>(result: StoreResult<T>) -> String {
 pub async fn next_millisecond() {
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
 }
+
+/// The time now, as the store under test reads it: its clock is on real time.
+pub fn now_millis() -> i64 {
+    roster_types::time::Clock::system().now_millis()
+}

@@ -5,6 +5,7 @@
 
 mod activity;
 mod changes;
+mod clock;
 mod emails;
 mod helpers;
 mod import;

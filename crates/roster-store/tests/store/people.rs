@@ -1,10 +1,9 @@
 //! Creating, reading, replacing and deleting people.
 
 use crate::helpers::{
-    as_stored, conflict, dnd, draft, full_draft, ids, invalid, open, settable_fields,
+    as_stored, conflict, dnd, draft, full_draft, ids, invalid, now_millis, open, settable_fields,
 };
 use roster_store::{roles, PersonDraft, StoreError};
-use roster_types::time::now_millis;
 use uuid::Uuid;
 
 #[tokio::test]

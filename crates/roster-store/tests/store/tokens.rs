@@ -1,8 +1,7 @@
 //! Access tokens, stored and found by their hash.
 
-use crate::helpers::{conflict, invalid, next_millisecond, open};
+use crate::helpers::{conflict, invalid, next_millisecond, now_millis, open};
 use roster_store::token;
-use roster_types::time::now_millis;
 use uuid::Uuid;
 
 #[tokio::test]

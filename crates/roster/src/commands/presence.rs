@@ -1,5 +1,4 @@
 use roster_store::PresenceSetting;
-use roster_types::time::now_millis;
 use roster_types::PresenceStatus;
 
 pub async fn set(
@@ -8,6 +7,7 @@ pub async fn set(
     state: &str,
     duration: Option<std::time::Duration>,
 ) -> anyhow::Result<()> {
+    let store = super::open_store(url).await?;
     let setting = if state.eq_ignore_ascii_case("auto") {
         PresenceSetting {
             state: None,
@@ -18,13 +18,13 @@ pub async fn set(
             let all: Vec<&str> = PresenceStatus::ALL.iter().map(|s| s.as_str()).collect();
             anyhow::anyhow!("unknown state '{state}'; one of: auto, {}", all.join(", "))
         })?;
-        let until = duration.map(|d| now_millis() + d.as_millis().min(i64::MAX as u128 / 2) as i64);
+        let now = store.clock().now_millis();
+        let until = duration.map(|d| now + d.as_millis().min(i64::MAX as u128 / 2) as i64);
         PresenceSetting {
             state: Some(state),
             until,
         }
     };
-    let store = super::open_store(url).await?;
     let person = super::person::resolve_person(store.as_ref(), email).await?;
     store.set_presence(person.id, setting).await?;
     store.close().await;

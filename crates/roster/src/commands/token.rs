@@ -1,7 +1,6 @@
 use crate::cli::TokenCreateArgs;
 use anyhow::{bail, Context};
 use roster_store::seed;
-use roster_types::time::now_millis;
 
 pub async fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
     let store = super::open_store(&args.database.database_url).await?;
@@ -17,7 +16,9 @@ pub async fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
         Some(ttl) => {
             let millis = i64::try_from(ttl.as_millis()).context("--ttl is too long")?;
             Some(
-                now_millis()
+                store
+                    .clock()
+                    .now_millis()
                     .checked_add(millis)
                     .context("--ttl is too long")?,
             )
@@ -43,7 +44,7 @@ pub async fn list(url: &str, email: Option<&str>) -> anyhow::Result<()> {
         None => None,
     };
     let tokens = store.list_tokens(person).await?;
-    let now = now_millis();
+    let now = store.clock().now_millis();
     println!(
         "{:<36}  {:<36}  {:<8}  {:<24}  {:<24}  LABEL",
         "ID", "PERSON", "STATE", "CREATED", "EXPIRES"
