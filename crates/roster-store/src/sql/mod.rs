@@ -246,13 +246,11 @@ impl Store for SqlStore {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    people::check_emails_free(tx, &draft, None).await?;
                     let now = tx.now();
-                    people::insert_people(tx, &[NewPerson::fresh(id, &draft, now)]).await
+                    people::insert_person(tx, &NewPerson::fresh(id, &draft, now)).await
                 })
             })
-            .await?;
-        self.get_person(id).await?.ok_or(StoreError::NotFound)
+            .await
     }
 
     async fn import_people(&self, drafts: &[PersonDraft]) -> StoreResult<Vec<ImportOutcome>> {
@@ -308,7 +306,6 @@ impl Store for SqlStore {
                     if tx.execute(&replace).await? == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    people::check_emails_free(tx, &draft, Some(id)).await?;
                     people::replace_person_lists(tx, id, &draft).await?;
                     people::note_change(tx, ChangeTopic::Person, &uuid_text(&id)).await
                 })

@@ -7,6 +7,7 @@ use super::query::{Query, Value};
 use super::rows::parse_uuid;
 use crate::records::*;
 use crate::{StoreError, StoreResult};
+use roster_types::PresenceStatus;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -108,6 +109,49 @@ impl<'a> NewPerson<'a> {
             presence: record.presence.map(|s| s.as_str()),
             presence_until: record.presence_until,
             status_sharing: record.status_sharing,
+        }
+    }
+
+    /// The record this row becomes once inserted at `seq`: what reading it back gives
+    /// (emails trimmed, roles sorted and without repeats), without reading it back.
+    fn record(&self, seq: i64) -> PersonRecord {
+        let draft = self.draft;
+        let mut roles = draft.roles.clone();
+        roles.sort();
+        roles.dedup();
+        PersonRecord {
+            id: self.id,
+            seq,
+            org_id: draft.org_id,
+            emails: draft.emails.iter().map(|e| e.trim().to_string()).collect(),
+            phone_numbers: draft.phone_numbers.clone(),
+            extension: draft.extension.clone(),
+            location_id: draft.location_id.clone(),
+            display_name: draft.display_name.clone(),
+            nick_name: draft.nick_name.clone(),
+            first_name: draft.first_name.clone(),
+            last_name: draft.last_name.clone(),
+            avatar: draft.avatar.clone(),
+            roles,
+            licenses: draft.licenses.clone(),
+            department: draft.department.clone(),
+            manager: draft.manager.clone(),
+            manager_id: draft.manager_id,
+            title: draft.title.clone(),
+            addresses: draft.addresses.clone(),
+            site_urls: draft.site_urls.clone(),
+            sip_addresses: draft.sip_addresses.clone(),
+            xmpp_federation_jid: draft.xmpp_federation_jid.clone(),
+            timezone: draft.timezone.clone(),
+            created: self.created,
+            last_modified: self.last_modified,
+            last_activity: self.last_activity,
+            presence: self.presence.and_then(PresenceStatus::parse),
+            presence_until: self.presence_until,
+            status_sharing: self.status_sharing,
+            invite_pending: draft.invite_pending,
+            login_enabled: draft.login_enabled,
+            person_type: draft.person_type,
         }
     }
 
@@ -249,30 +293,68 @@ async fn insert_roles<'r>(
     Ok(())
 }
 
-/// Refuses emails that another person holds, or that the draft lists twice, naming the
-/// first such email. `owner` is the person being replaced, whose own emails are free.
-pub(crate) async fn check_emails_free(
+/// Inserts one person with their emails and roles, and returns the record as stored. An
+/// email someone else holds, or that the draft lists twice, is refused by name.
+pub(crate) async fn insert_person(
     tx: &mut Tx,
-    draft: &PersonDraft,
-    owner: Option<Uuid>,
-) -> StoreResult<()> {
-    let in_use = |email: &str| {
-        StoreError::Conflict(format!("The email '{}' is already in use.", email.trim()))
-    };
-    let mut seen = HashSet::new();
-    for email in &draft.emails {
-        if !seen.insert(email_key(email)) {
-            return Err(in_use(email));
-        }
+    person: &NewPerson<'_>,
+) -> StoreResult<PersonRecord> {
+    let (columns, mut rows) = people_rows(std::slice::from_ref(person))?;
+    let mut sql = Query::new(format!(
+        "INSERT INTO people ({}) VALUES ",
+        columns.join(", ")
+    ));
+    sql.push_rows(rows.drain(..)).push(" RETURNING seq");
+    let (seq,) = tx
+        .fetch_optional::<(i64,)>(&sql)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("A person with id {} exists.", person.id))
+            }
+            other => other,
+        })?
+        .ok_or_else(|| StoreError::Database("no seq returned for a new person".into()))?;
+    claim_emails(tx, person.id, &person.draft.emails).await?;
+    insert_roles(tx, [(person.id, person.draft.roles.as_slice())].into_iter()).await?;
+    Ok(person.record(seq))
+}
+
+/// Gives a person the emails of `emails` (any old ones deleted first). One statement that
+/// claims the free ones and reports which it claimed, so that an email someone else holds,
+/// or that the list holds twice, is refused by name without a look-up beforehand.
+async fn claim_emails(tx: &mut Tx, id: Uuid, emails: &[String]) -> StoreResult<()> {
+    if emails.is_empty() {
+        return Ok(());
     }
-    let taken = taken_emails(tx, draft.emails.iter().map(|e| email_key(e))).await?;
-    for email in &draft.emails {
-        match taken.get(&email_key(email)) {
-            Some(holder) if Some(*holder) != owner => return Err(in_use(email)),
-            _ => {}
-        }
+    let mut sql =
+        Query::new("INSERT INTO person_emails (email_key, person_id, position, email) VALUES ");
+    sql.push_rows(emails.iter().enumerate().map(|(position, email)| {
+        [
+            Value::from(email_key(email)),
+            id.into(),
+            (position as i64).into(),
+            email.trim().into(),
+        ]
+    }));
+    sql.push(" ON CONFLICT (email_key) DO NOTHING RETURNING email_key");
+    let mut claimed: HashSet<String> = tx
+        .fetch_all::<(String,)>(&sql)
+        .await?
+        .into_iter()
+        .map(|(key,)| key)
+        .collect();
+    match emails
+        .iter()
+        .find(|email| !claimed.remove(&email_key(email)))
+    {
+        // Whatever this statement wrote is undone with the rest of the write.
+        Some(email) => Err(StoreError::Conflict(format!(
+            "The email '{}' is already in use.",
+            email.trim()
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Who holds each of these email keys, for those that are taken.
@@ -316,8 +398,8 @@ pub(crate) async fn replace_person_lists(
         .await?;
     tx.execute(&Query::new("DELETE FROM person_roles WHERE person_id = ?").bind(id))
         .await?;
-    let now = tx.now();
-    insert_person_lists(tx, &[&NewPerson::fresh(id, draft, now)]).await
+    claim_emails(tx, id, &draft.emails).await?;
+    insert_roles(tx, [(id, draft.roles.as_slice())].into_iter()).await
 }
 
 /// The full replacement of a person's settable fields. `last_modified` becomes the later of
@@ -482,15 +564,9 @@ pub(crate) async fn import_row_by_row(
         }
         let id = draft.id.unwrap_or_else(new_person_id);
         tx.execute(&Query::new("SAVEPOINT import_row")).await?;
-        let inserted = match check_emails_free(tx, draft, None).await {
-            Ok(()) => {
-                let now = tx.now();
-                insert_people(tx, &[NewPerson::fresh(id, draft, now)]).await
-            }
-            Err(e) => Err(e),
-        };
-        match inserted {
-            Ok(()) => {
+        let now = tx.now();
+        match insert_person(tx, &NewPerson::fresh(id, draft, now)).await {
+            Ok(_) => {
                 tx.execute(&Query::new("RELEASE SAVEPOINT import_row"))
                     .await?;
                 outcomes.push(ImportOutcome::Created(id));

@@ -442,3 +442,44 @@ async fn concurrent_replacements_each_move_last_modified_on() {
         last.last_modified
     );
 }
+
+#[tokio::test]
+async fn a_created_person_is_returned_exactly_as_reading_them_back_gives() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    store
+        .create_location(org.id, Some("L1".into()), "Milpitas")
+        .await
+        .unwrap();
+    let mut draft = full_draft(org.id, "L1", "w");
+    // What the store normalises: emails trimmed, roles sorted without repeats.
+    draft.emails = vec![
+        format!("  {}  ", draft.emails[0]),
+        "second.wanda@example.com".into(),
+    ];
+    draft.roles = vec![
+        roles::USER_ADMIN.into(),
+        roles::FULL_ADMIN.into(),
+        roles::USER_ADMIN.into(),
+    ];
+    let created = store.create_person(draft).await.unwrap();
+    let read = store.get_person(created.id).await.unwrap().unwrap();
+    assert_eq!(created, read);
+    assert_eq!(read.roles, vec![roles::FULL_ADMIN, roles::USER_ADMIN]);
+}
+
+#[tokio::test]
+async fn an_email_listed_twice_by_one_person_is_refused_by_name_and_nothing_is_written() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    let mut draft = draft(org.id, "Twice");
+    let email = draft.emails[0].clone();
+    draft.emails.push(email.to_uppercase());
+    let refused = store.create_person(draft).await;
+    assert_eq!(
+        conflict(refused),
+        format!("The email '{}' is already in use.", email.to_uppercase())
+    );
+    assert!(store.find_person_by_email(&email).await.unwrap().is_none());
+    assert_eq!(store.count_people().await.unwrap(), 0);
+}
