@@ -1,13 +1,14 @@
-//! Limits on what a client controls: request size and rate.
+//! Limits on what a client controls: request size, shape and rate.
 //!
 //! Body size is enforced by axum's body limit (see `routing.rs`), slow headers and idle
 //! connections by the connection loop (`serve.rs`), the request deadline by `edge.rs`; this
-//! module checks the request target and header sizes, and applies the per-token rate limit.
+//! module checks the request target and header sizes, refuses requests whose meaning is
+//! ambiguous, and applies the per-token rate limit.
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
-use axum::http::Request;
-use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderName, Request, StatusCode};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use roster_store::token::Digest256;
@@ -15,6 +16,39 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Headers that say one thing about a request: sent twice (even with equal values), which
+/// one is meant? Two `Authorization` headers could name two callers.
+const SINGLE_HEADERS: [(HeaderName, &str); 4] = [
+    (AUTHORIZATION, "Authorization"),
+    (CONTENT_TYPE, "Content-Type"),
+    (CONTENT_LENGTH, "Content-Length"),
+    (HOST, "Host"),
+];
+
+/// Refuses a request whose meaning is ambiguous instead of guessing: a header that must be
+/// single given more than once (400, naming it), or a body in a content coding Roster does
+/// not decode (415: bodies are read as sent, so a gzip body would be read as garbage).
+fn unambiguous(headers: &HeaderMap) -> Result<(), ApiError> {
+    for (name, shown) in &SINGLE_HEADERS {
+        if headers.get_all(name).iter().nth(1).is_some() {
+            return Err(ApiError::bad_request(format!(
+                "The header '{shown}' was given more than once; send it once."
+            )));
+        }
+    }
+    for coding in headers.get_all(CONTENT_ENCODING) {
+        let coding = coding.to_str().unwrap_or("").trim();
+        if !coding.eq_ignore_ascii_case("identity") {
+            let shown: String = coding.chars().take(40).collect();
+            return Err(ApiError::unsupported_media_type(format!(
+                "Content-Encoding '{shown}' is not supported; send request bodies without a \
+                 content coding (identity)."
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// Whose budget a request spends.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -78,6 +112,8 @@ impl Limits {
                 ),
             ));
         }
+
+        unambiguous(request.headers())?;
 
         if self.rate.is_some() && request.uri().path().starts_with("/v1/") {
             let key = match digest {

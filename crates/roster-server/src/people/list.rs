@@ -49,7 +49,7 @@ pub const CURSOR_PARAM: &str = "cursor";
         ("locationId" = Option<String>, Query, description = "A Webex Calling location id; pages hold at most 50."),
         ("callingData" = Option<bool>, Query, description = "Include Webex Calling details (admins only); pages hold at most 100."),
         ("excludeStatus" = Option<bool>, Query, description = "Leave out status and lastActivity."),
-        ("max" = Option<u32>, Query, description = "Page size, default 100; larger values are clamped to 1000."),
+        ("max" = Option<u32>, Query, description = "Page size, a whole number from 1 to 2147483647, default 100; values above 1000 are clamped to 1000."),
         ("cursor" = Option<String>, Query, description = "Opaque position, as given in a Link header."),
     ),
     responses(
@@ -303,14 +303,37 @@ async fn one_page(
     Ok((page, next))
 }
 
+/// The values `max` may take. Within them a page larger than [`MAX_PAGE_SIZE`] is clamped,
+/// as Webex does; beyond them (a number no 32-bit client could mean) it is refused rather
+/// than quietly read as the largest page.
+const MAX_RANGE: std::ops::RangeInclusive<i64> = 1..=i32::MAX as i64;
+
 fn parse_max(raw: &str) -> Result<u32, ApiError> {
-    // Webex types `max` as a number; accept "10" and "10.0", clamp anything large.
-    let invalid = || ApiError::bad_request("'max' must be a positive whole number.");
-    let value: f64 = raw.trim().parse().map_err(|_| invalid())?;
-    if !value.is_finite() || value < 1.0 || value.fract() != 0.0 {
-        return Err(invalid());
+    let refused = || {
+        ApiError::bad_request(format!(
+            "'max' must be a whole number from {} to {}; pages larger than {MAX_PAGE_SIZE} \
+             are clamped to {MAX_PAGE_SIZE}.",
+            MAX_RANGE.start(),
+            MAX_RANGE.end()
+        ))
+    };
+    // Webex types `max` as a number: "10.0" is 10, "1.5" is no page size.
+    let text = raw.trim();
+    let whole = match text.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') => {
+            whole
+        }
+        Some(_) => return Err(refused()),
+        None => text,
+    };
+    let digits = whole.strip_prefix('+').unwrap_or(whole);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refused());
     }
-    Ok(value.min(u32::MAX as f64) as u32)
+    match digits.parse::<i64>() {
+        Ok(value) if MAX_RANGE.contains(&value) => Ok(u32::try_from(value).unwrap_or(u32::MAX)),
+        _ => Err(refused()),
+    }
 }
 
 pub fn encode_cursor(cursor: &Cursor) -> String {
@@ -399,11 +422,26 @@ mod tests {
     }
 
     #[test]
-    fn max_accepts_whole_numbers_only() {
+    fn max_accepts_whole_numbers_in_its_range_only() {
         assert_eq!(parse_max("10").unwrap(), 10);
         assert_eq!(parse_max("10.0").unwrap(), 10);
-        assert_eq!(parse_max("99999999999").unwrap(), u32::MAX);
-        for bad in ["0", "-1", "1.5", "abc", "NaN", "inf", ""] {
+        assert_eq!(parse_max("+7").unwrap(), 7);
+        assert_eq!(parse_max("2147483647").unwrap(), 2147483647);
+        for bad in [
+            "0",
+            "-1",
+            "1.5",
+            "1.",
+            ".0",
+            "abc",
+            "NaN",
+            "inf",
+            "1e3",
+            "",
+            "2147483648",
+            "9223372036854775808",
+            "99999999999999999999",
+        ] {
             assert!(parse_max(bad).is_err(), "{bad}");
         }
     }

@@ -21,6 +21,34 @@ struct Case {
     content_type: Option<String>,
     tracking: Option<String>,
     body: Vec<u8>,
+    /// Headers sent besides the usual ones: repeats of single headers, content codings.
+    extra: Vec<(&'static str, String)>,
+}
+
+impl Case {
+    /// Whether the request's meaning is ambiguous, which must be refused, never served.
+    fn ambiguous(&self) -> bool {
+        self.extra.iter().any(|(name, value)| match *name {
+            "content-encoding" => !value.eq_ignore_ascii_case("identity"),
+            "content-type" => self.content_type.is_some(),
+            _ => true,
+        })
+    }
+}
+
+fn extra_headers() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    let header = prop_oneof![
+        Just(("content-encoding", "gzip".to_string())),
+        Just(("content-encoding", "br".to_string())),
+        Just(("content-encoding", "identity".to_string())),
+        "[a-z]{1,10}".prop_map(|coding| ("content-encoding", coding)),
+        Just(("authorization", "Bearer garbage-token".to_string())),
+        Just(("content-type", "application/json".to_string())),
+    ];
+    prop_oneof![
+        4 => Just(Vec::new()),
+        1 => prop::collection::vec(header, 1..3),
+    ]
 }
 
 fn ids() -> impl Strategy<Value = String> {
@@ -170,9 +198,10 @@ fn case() -> impl Strategy<Value = Case> {
         content_type,
         tracking,
         body(),
+        extra_headers(),
     )
         .prop_map(
-            |(method, path, query, token, content_type, tracking, body)| Case {
+            |(method, path, query, token, content_type, tracking, body, extra)| Case {
                 method,
                 path,
                 query,
@@ -180,6 +209,7 @@ fn case() -> impl Strategy<Value = Case> {
                 content_type,
                 tracking,
                 body,
+                extra,
             },
         )
 }
@@ -271,6 +301,11 @@ async fn check(
             request = request.header("content-type", value);
         }
     }
+    for (name, value) in &case.extra {
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
+            request = request.header(*name, value);
+        }
+    }
     if let Some(tracking) = &case.tracking {
         if let Ok(value) = reqwest::header::HeaderValue::from_str(tracking) {
             request = request.header("TrackingID", value);
@@ -296,6 +331,10 @@ async fn check(
         String::from_utf8_lossy(&body)
     );
     prop_assert!(tracking.is_some(), "TrackingID header on every response");
+    prop_assert!(
+        !(case.ambiguous() && status < 400),
+        "{status} for an ambiguous request {case:?}"
+    );
     if status >= 400 && case.method != Method::HEAD {
         prop_assert_eq!(
             content_type.as_deref(),

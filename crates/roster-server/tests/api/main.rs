@@ -1,5 +1,6 @@
 //! HTTP integration tests: the real server on a random port, a fresh database per test.
 
+mod ambiguity;
 mod create;
 mod delete;
 mod fuzz;
