@@ -5,6 +5,7 @@
 //! database URL ([`open`]); each backend owns its schema and migrations, run on open
 //! (`sqlite.rs`, `postgres.rs`), and both run the same queries ([`SqlStore`], `sql/`).
 
+pub mod backup;
 mod error;
 mod postgres;
 mod records;

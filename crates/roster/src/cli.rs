@@ -63,6 +63,17 @@ pub enum Command {
         after_help = "Example:\n  roster migrate-store --from sqlite://roster.db --to postgres://roster@db.internal/roster"
     )]
     MigrateStore(MigrateArgs),
+    /// Write a consistent, checked copy of a running SQLite deployment to a file (on
+    /// PostgreSQL: explains pg_dump and prints the command).
+    #[command(
+        after_help = "Examples:\n  roster backup --output /backups/roster-$(date +%F).db\n  ROSTER_DATABASE_URL=sqlite:///var/lib/roster/roster.db roster backup --output roster.bak\n\nThe server may keep running: the copy is one consistent snapshot (SQLite's VACUUM INTO)\nholding every write acknowledged before it started. It is synced to disk, readable by its\nowner only, and checked (integrity_check and the rows of every table) before it is reported."
+    )]
+    Backup(BackupArgs),
+    /// Put a backup file in place of an empty SQLite database (stop the server first).
+    #[command(
+        after_help = "Examples:\n  roster restore --from roster.bak --database-url sqlite://roster.db\n  roster restore --from roster.bak --force     # replace a database that has data\n\nThe backup is checked first. The target must be new or empty unless --force is given. Stop\nany server on the target first: it would keep writing to the file being replaced.\nMigrations of a newer Roster run when the restored database is next opened."
+    )]
+    Restore(RestoreArgs),
     /// Your own details, from a running Roster or from Webex (`--base-url`).
     #[command(
         after_help = "Examples:\n  roster me --token $TOKEN\n  WEBEX_ACCESS_TOKEN=... roster me --base-url https://webexapis.com/v1 --json"
@@ -210,6 +221,27 @@ pub struct MigrateArgs {
     /// The empty database to copy into (created and migrated if needed).
     #[arg(long, value_name = "URL")]
     pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The file to write; it must not exist.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The backup file to restore (made by `roster backup`).
+    #[arg(long, value_name = "FILE")]
+    pub from: std::path::PathBuf,
+    /// Replace the target even when it holds data.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod api;
+mod backup;
 mod export;
 mod import;
 mod init;
@@ -30,6 +31,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Import(args) => import::run(args).await,
         Command::MigrateStore(args) => migrate::run(args).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
         Command::Me { api, calling_data } => api::me(api, calling_data).await,
         Command::People(command) => api::people(command).await,
         Command::Export(args) => export::run(args).await,
