@@ -9,6 +9,7 @@
 use crate::metrics::{count_lookup, count_lookups, CacheName};
 use crate::render::Renders;
 use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use roster_store::token::{from_hex, hex, Digest256};
 use roster_store::{
     email_key, ChangeRecord, ChangeTopic, PersonRecord, PersonVersion, Store, StoreResult,
@@ -29,7 +30,8 @@ pub struct Caches {
     store: Arc<dyn Store>,
     /// Token digest -> token.
     tokens: Arc<Cache<Digest256, Arc<TokenRecord>>>,
-    people: Arc<Cache<Uuid, Arc<PersonRecord>>>,
+    /// Person id -> person, bounded by bytes: records differ in size by a hundredfold.
+    people: Arc<Cache<Uuid, Arc<PersonRecord>, PersonWeight>>,
     /// Organization -> the organizations it manages.
     managed_orgs: Arc<Cache<Uuid, Arc<Vec<Uuid>>>>,
     /// Email key -> the person last seen holding it (checked against `people` on use).
@@ -37,14 +39,71 @@ pub struct Caches {
     renders: Renders,
 }
 
+/// At most this many bytes of people are kept (about 40,000 typical records), so that a
+/// server's memory stays flat however many people it is asked about.
+const PEOPLE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The bytes of people a cache of `capacity` entries keeps: 4 KiB an entry, at most
+/// [`PEOPLE_BYTES`].
+fn people_bytes(capacity: usize) -> u64 {
+    PEOPLE_BYTES.min(capacity as u64 * 4096)
+}
+
+/// A cached person's weight: about the bytes the record holds.
+#[derive(Clone)]
+struct PersonWeight;
+
+impl Weighter<Uuid, Arc<PersonRecord>> for PersonWeight {
+    fn weight(&self, _id: &Uuid, person: &Arc<PersonRecord>) -> u64 {
+        let text = |s: &String| s.len() as u64 + 24;
+        let optional = |s: &Option<String>| s.as_ref().map_or(0, text);
+        let texts = |v: &[String]| v.iter().map(text).sum::<u64>();
+        let p = person.as_ref();
+        std::mem::size_of::<PersonRecord>() as u64
+            + 64 // the Arc and the cache's own entry
+            + texts(&p.emails)
+            + texts(&p.roles)
+            + texts(&p.licenses)
+            + texts(&p.site_urls)
+            + p.phone_numbers.iter().map(|n| text(&n.value) + 16).sum::<u64>()
+            + p.sip_addresses.iter().map(|a| text(&a.value) + 16).sum::<u64>()
+            + p.addresses
+                .iter()
+                .map(|a| a.values().map(|v| v.len() as u64 + 24).sum::<u64>() + 48)
+                .sum::<u64>()
+            + text(&p.display_name)
+            + [
+                &p.extension,
+                &p.location_id,
+                &p.nick_name,
+                &p.first_name,
+                &p.last_name,
+                &p.avatar,
+                &p.department,
+                &p.manager,
+                &p.title,
+                &p.xmpp_federation_jid,
+                &p.timezone,
+            ]
+            .into_iter()
+            .map(optional)
+            .sum::<u64>()
+    }
+}
+
 impl Caches {
-    /// Caches of about `capacity` entries each in front of `store`.
+    /// Caches of about `capacity` entries each in front of `store` (people: up to
+    /// [`PEOPLE_BYTES`]).
     pub fn new(store: Arc<dyn Store>, capacity: u64) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         Caches {
             store,
             tokens: Arc::new(Cache::new(capacity)),
-            people: Arc::new(Cache::new(capacity)),
+            people: Arc::new(Cache::with_weighter(
+                capacity,
+                people_bytes(capacity),
+                PersonWeight,
+            )),
             managed_orgs: Arc::new(Cache::new(capacity.min(10_000))),
             emails: Arc::new(Cache::new(capacity)),
             renders: Renders::new(capacity),
@@ -274,7 +333,12 @@ mod tests {
         }
         // quick_cache's capacity is approximate; allow it a little slack, far below 20,000.
         let bound = capacity as usize * 11 / 10;
-        assert!(caches.people.len() <= bound, "{}", caches.people.len());
+        assert!(
+            caches.people.weight() <= people_bytes(capacity as usize),
+            "{} bytes of people",
+            caches.people.weight()
+        );
+        assert!(caches.people.len() < 20_000, "{}", caches.people.len());
         assert!(caches.tokens.len() <= bound, "{}", caches.tokens.len());
         assert!(
             caches.managed_orgs.len() <= bound,
