@@ -9,13 +9,15 @@
 //! - `db.rs`: the pool of either backend, transactions, and the one place statements are
 //!   handed to sqlx;
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
-//! - `people.rs`: the person column list, inserts of one or many people, the page query.
+//! - `people.rs`: the person column list, inserts of one or many people, the page query;
+//! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
 
 mod db;
 mod dialect;
 mod people;
 mod query;
 mod rows;
+mod snapshots;
 mod writer;
 
 pub(crate) use db::Connect;

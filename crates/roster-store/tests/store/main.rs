@@ -14,4 +14,5 @@ mod orgs;
 mod paging;
 mod people;
 mod restore;
+mod snapshots;
 mod tokens;
