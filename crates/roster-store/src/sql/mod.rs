@@ -9,10 +9,12 @@
 //! - `db.rs`: the pool of either backend, transactions, and the one place statements are
 //!   handed to sqlx;
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
-//! - `people.rs`: the person column list, inserts of one or many people, the page query.
+//! - `people.rs`: the person column list, inserts of one or many people, the page query;
+//! - `oidc.rs`: the signing keys of OpenID Connect.
 
 mod db;
 mod dialect;
+mod oidc;
 mod people;
 mod query;
 mod rows;
