@@ -12,7 +12,8 @@
 //! makes tracking ids and error bodies; `wire.rs` reads and writes JSON and query strings;
 //! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
 //! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
-//! `state.rs` ties the shared parts together for the handlers.
+//! `state.rs` ties the shared parts together for the handlers; `oidc/` is OpenID Connect
+//! (discovery, signing keys, id_tokens, userinfo).
 
 pub mod activity;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod edge;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod people;
@@ -55,6 +57,10 @@ impl Application {
     pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
         let state = AppState::new(store.clone(), config.clone());
+        // The OpenID Connect signing key exists from the first start on (see `oidc/keys.rs`).
+        oidc::keys::ensure_signing_key(store.as_ref())
+            .await
+            .map_err(std::io::Error::other)?;
         let start = store.latest_change().await.unwrap_or(0);
         crate::metrics::install_recorder();
         let caches = state.caches.clone();
