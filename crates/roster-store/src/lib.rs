@@ -11,6 +11,7 @@ pub mod oidc;
 mod postgres;
 mod records;
 pub mod rules;
+pub mod scim;
 pub mod seed;
 mod sql;
 mod sqlite;
@@ -33,7 +34,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: OidcStore + Send + Sync + 'static {
+pub trait Store: OidcStore + scim::ScimStore + Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

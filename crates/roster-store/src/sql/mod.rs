@@ -10,7 +10,8 @@
 //!   handed to sqlx;
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
 //! - `people.rs`: the person column list, inserts of one or many people, the page query;
-//! - `oidc.rs`: the signing keys of OpenID Connect.
+//! - `oidc.rs`: the signing keys of OpenID Connect;
+//! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL.
 
 mod db;
 mod dialect;
@@ -18,6 +19,7 @@ mod oidc;
 mod people;
 mod query;
 mod rows;
+mod scim;
 mod writer;
 
 pub(crate) use db::Connect;

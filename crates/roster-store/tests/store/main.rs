@@ -15,4 +15,5 @@ mod orgs;
 mod paging;
 mod people;
 mod restore;
+mod scim;
 mod tokens;
