@@ -7,6 +7,7 @@
 
 pub mod backup;
 mod error;
+pub mod oidc;
 mod postgres;
 mod records;
 pub mod rules;
@@ -20,6 +21,7 @@ pub mod testing;
 pub mod token;
 
 pub use error::StoreError;
+pub use oidc::{NewSigningKey, OidcStore, SigningKeyRecord};
 pub use records::*;
 pub use snapshot::{SnapshotRecord, SnapshotStore};
 pub use sql::SqlStore;
@@ -34,7 +36,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: scim::ScimStore + SnapshotStore + Send + Sync + 'static {
+pub trait Store: OidcStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -10,6 +10,7 @@ mod emails;
 mod helpers;
 mod import;
 mod lifecycle;
+mod oidc;
 mod orgs;
 mod paging;
 mod people;
