@@ -87,6 +87,24 @@ pub async fn resource_types(
     ))
 }
 
+pub async fn resource_type(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path((org, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    let context = context(&state, &headers, &caller, &org)?;
+    let found = resource_type_list(&context)
+        .into_iter()
+        .find(|t| {
+            t["id"]
+                .as_str()
+                .is_some_and(|id| id.eq_ignore_ascii_case(&name))
+        })
+        .ok_or_else(|| ScimError::not_found("No such resource type."))?;
+    Ok(respond(StatusCode::OK, &found, None, None))
+}
+
 /// One attribute definition (RFC 7643 §7).
 fn attribute(name: &str, kind: &str, multi: bool, mutability: &str, sub: Vec<Value>) -> Value {
     let mut out = json!({

@@ -86,6 +86,10 @@ pub fn register(table: RouteTable) -> RouteTable {
             &format!("{BASE}/ResourceTypes"),
             get(discovery::resource_types),
         )
+        .undocumented(
+            &format!("{BASE}/ResourceTypes/{{name}}"),
+            get(discovery::resource_type),
+        )
         .undocumented(&format!("{BASE}/Schemas"), get(discovery::schemas))
         .undocumented(
             &format!("{BASE}/Schemas/{{schemaId}}"),
