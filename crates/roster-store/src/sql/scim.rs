@@ -682,6 +682,14 @@ impl ScimStore for SqlStore {
         Ok(Versioned::Written(user))
     }
 
+    async fn import_scim_extras(&self, extras: &[(Uuid, ScimExtra)]) -> StoreResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        for (id, extra) in extras {
+            write_extra(&mut tx, *id, extra).await?;
+        }
+        tx.commit().await
+    }
+
     async fn list_scim_users(&self, query: &ScimQuery) -> StoreResult<ScimPage<ScimUserRecord>> {
         let dialect = self.db.dialect();
         let (condition, reads_side) = list_condition(dialect, "p", query, user_attribute)?;
