@@ -3,7 +3,7 @@
 //! change-password endpoint.
 
 use super::error::ScimError;
-use super::{check_access, path_uuid, respond, ScimCaller, ScimContext};
+use super::{check_access, respond, ScimCaller, ScimContext};
 use super::{CISCO_GROUP, CISCO_USER, CORE_GROUP, CORE_USER, ENTERPRISE_USER, MAX_COUNT};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -19,7 +19,7 @@ fn context(
     caller: &crate::auth::Caller,
     org: &str,
 ) -> Result<ScimContext, ScimError> {
-    let context = ScimContext::new(state, headers, path_uuid(org, "organization")?);
+    let context = ScimContext::for_path(state, headers, org)?;
     check_access(caller, context.org, false)?;
     Ok(context)
 }

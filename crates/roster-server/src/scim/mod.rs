@@ -154,6 +154,20 @@ impl ScimContext {
         }
     }
 
+    /// The context of a request whose path names the organization `org` (a bare UUID;
+    /// anything else is a 404).
+    pub fn for_path(
+        state: &AppState,
+        headers: &HeaderMap,
+        org: &str,
+    ) -> Result<ScimContext, ScimError> {
+        Ok(ScimContext::new(
+            state,
+            headers,
+            path_uuid(org, "organization")?,
+        ))
+    }
+
     pub fn user_location(&self, id: Uuid) -> String {
         format!("{}/Users/{id}", self.base)
     }
