@@ -1,4 +1,4 @@
-//! A typed async client for the Webex People API.
+//! A typed async client for the Webex People API (and, in [`scim`], the SCIM 2 API).
 //!
 //! It works against Roster and against Webex itself (`https://webexapis.com/v1`): every
 //! People operation, pagination as a [`Stream`](futures_util::Stream) that follows
@@ -20,6 +20,8 @@
 //! println!("{} people", people.len());
 //! # Ok(()) }
 //! ```
+
+pub mod scim;
 
 use futures_util::Stream;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -400,6 +402,12 @@ async fn api_error(response: reqwest::Response) -> ClientError {
         .unwrap_or("")
         .to_string();
     let text = response.text().await.unwrap_or_default();
+    if let Some(error) = serde_json::from_str::<scim::ScimErrorBody>(&text)
+        .ok()
+        .and_then(|body| body.into_error(status, header_tracking.clone()))
+    {
+        return error;
+    }
     match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => ClientError::Api {
             status,

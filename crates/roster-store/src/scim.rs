@@ -128,6 +128,9 @@ pub trait ScimStore: Send + Sync {
         extra: ScimExtra,
         if_version: Option<i64>,
     ) -> StoreResult<Versioned<ScimUserRecord>>;
+    /// Gives existing people their SCIM attributes, in one transaction (after a bulk import
+    /// of SCIM users, whose people `Store::import_people` wrote).
+    async fn import_scim_extras(&self, extras: &[(Uuid, ScimExtra)]) -> StoreResult<()>;
     /// One page of the users of an organization matching the query's filter. A filter that
     /// names an attribute filters cannot use, or compares it in a way it does not support,
     /// is [`crate::StoreError::Invalid`] with the reason.

@@ -254,6 +254,9 @@ pub struct RestoreArgs {
 pub enum ImportFormat {
     Csv,
     Jsonl,
+    /// JSON Lines of SCIM 2 User resources (as `GET /Users` returns them, or as an IdP
+    /// sends them to `POST /Users`).
+    Scim,
 }
 
 #[derive(Debug, Args)]

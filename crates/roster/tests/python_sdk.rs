@@ -8,11 +8,12 @@
 
 mod common;
 
+use common::python::python_venv;
 use common::{roster, serve, sqlite, Server};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -27,88 +28,12 @@ fn sdk_dir() -> PathBuf {
     repo_root().join("tests/sdk")
 }
 
-fn show(output: &Output) -> String {
-    format!(
-        "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// Runs a set-up command, failing the test with its output (or why it could not start).
-fn must_run(what: &str, command: &mut Command) -> Output {
-    let output = command.output().unwrap_or_else(|e| {
-        panic!("{what}: could not run {command:?}: {e}. Install Python 3 with venv and pip (e.g. apt-get install python3 python3-venv), or point ROSTER_TEST_PYTHON at one.")
-    });
-    assert!(
-        output.status.success(),
-        "{what} failed: {command:?}\n{}",
-        show(&output)
-    );
-    output
-}
-
 /// A venv with exactly `tests/sdk/requirements.txt` installed; returns its python.
-///
-/// The venv is named after the requirements, built in a private staging directory and
-/// renamed into place only when complete, so concurrent test runs sharing a target dir
-/// never see (or clear) a half-built one, and a changed requirements file gets a new venv.
 fn sdk_venv() -> PathBuf {
     // The tests of this file run in parallel threads of one process: build it once.
     static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    VENV.get_or_init(build_sdk_venv).clone()
-}
-
-fn build_sdk_venv() -> PathBuf {
-    use std::hash::{Hash, Hasher};
-
-    let requirements_path = sdk_dir().join("requirements.txt");
-    let requirements = std::fs::read_to_string(&requirements_path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", requirements_path.display()));
-    let host_python = std::env::var("ROSTER_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (&requirements, &host_python).hash(&mut hasher);
-    let name = format!("sdk-venv-{:016x}", hasher.finish());
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let venv = tmp.join(&name);
-    let python = venv.join("bin/python");
-    if python.exists() {
-        return python;
-    }
-
-    let staging = tmp.join(format!("{name}.staging-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    must_run(
-        "creating the Python venv",
-        Command::new(&host_python)
-            .args(["-m", "venv"])
-            .arg(&staging),
-    );
-    must_run(
-        "installing the Python SDK from PyPI (needs network on first run)",
-        Command::new(staging.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                "--quiet",
-                "-r",
-            ])
-            .arg(&requirements_path),
-    );
-    if let Err(e) = std::fs::rename(&staging, &venv) {
-        // Another run finished first; use its venv.
-        let _ = std::fs::remove_dir_all(&staging);
-        assert!(
-            python.exists(),
-            "move {} into place: {e}",
-            staging.display()
-        );
-    }
-    python
+    VENV.get_or_init(|| python_venv(&sdk_dir().join("requirements.txt"), "sdk-venv"))
+        .clone()
 }
 
 /// Lines of a child's pipe, read on a thread.

@@ -25,7 +25,7 @@ pub async fn bulk(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = ScimContext::new(&state, &headers, path_uuid(&org, "organization")?);
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let body = read_body(&headers, &bytes)?;
     let request = body.as_object().expect("read_body gives an object");

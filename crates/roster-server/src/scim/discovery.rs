@@ -3,7 +3,7 @@
 //! change-password endpoint.
 
 use super::error::ScimError;
-use super::{check_access, path_uuid, respond, ScimCaller, ScimContext};
+use super::{check_access, respond, ScimCaller, ScimContext};
 use super::{CISCO_GROUP, CISCO_USER, CORE_GROUP, CORE_USER, ENTERPRISE_USER, MAX_COUNT};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -19,7 +19,7 @@ fn context(
     caller: &crate::auth::Caller,
     org: &str,
 ) -> Result<ScimContext, ScimError> {
-    let context = ScimContext::new(state, headers, path_uuid(org, "organization")?);
+    let context = ScimContext::for_path(state, headers, org)?;
     check_access(caller, context.org, false)?;
     Ok(context)
 }
@@ -85,6 +85,24 @@ pub async fn resource_types(
         None,
         None,
     ))
+}
+
+pub async fn resource_type(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path((org, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    let context = context(&state, &headers, &caller, &org)?;
+    let found = resource_type_list(&context)
+        .into_iter()
+        .find(|t| {
+            t["id"]
+                .as_str()
+                .is_some_and(|id| id.eq_ignore_ascii_case(&name))
+        })
+        .ok_or_else(|| ScimError::not_found("No such resource type."))?;
+    Ok(respond(StatusCode::OK, &found, None, None))
 }
 
 /// One attribute definition (RFC 7643 §7).

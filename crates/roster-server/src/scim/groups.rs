@@ -242,14 +242,6 @@ pub async fn delete(
     })
 }
 
-fn org_context(state: &AppState, headers: &HeaderMap, org: &str) -> Result<ScimContext, ScimError> {
-    Ok(ScimContext::new(
-        state,
-        headers,
-        path_uuid(org, "organization")?,
-    ))
-}
-
 pub async fn create_group(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -257,7 +249,7 @@ pub async fn create_group(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let body = read_body(&headers, &bytes)?;
     Ok(create(&state, &caller, &context, &body)
@@ -272,7 +264,7 @@ pub async fn list_groups(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, false)?;
     let params = query_params(raw.as_deref())?;
     let list = ListParams::parse(&params, context.org, "displayName")?;
@@ -309,7 +301,7 @@ pub async fn get_group(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, false)?;
     let projection = super::Projection::parse(&query_params(raw.as_deref())?)?;
     let group = existing_group(&state, &context, path_uuid(&id, "group")?).await?;
@@ -325,7 +317,7 @@ pub async fn replace_group(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let id = path_uuid(&id, "group")?;
     let body = read_body(&headers, &bytes)?;
@@ -342,7 +334,7 @@ pub async fn patch_group(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let id = path_uuid(&id, "group")?;
     let body = read_body(&headers, &bytes)?;
@@ -358,7 +350,7 @@ pub async fn delete_group(
     Path((org, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let id = path_uuid(&id, "group")?;
     let version = if_match(&headers)?;
@@ -375,7 +367,7 @@ pub async fn list_members(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, false)?;
     let group = existing_group(&state, &context, path_uuid(&id, "group")?).await?;
     let params = query_params(raw.as_deref())?;

@@ -86,6 +86,10 @@ pub fn register(table: RouteTable) -> RouteTable {
             &format!("{BASE}/ResourceTypes"),
             get(discovery::resource_types),
         )
+        .undocumented(
+            &format!("{BASE}/ResourceTypes/{{name}}"),
+            get(discovery::resource_type),
+        )
         .undocumented(&format!("{BASE}/Schemas"), get(discovery::schemas))
         .undocumented(
             &format!("{BASE}/Schemas/{{schemaId}}"),
@@ -148,6 +152,20 @@ impl ScimContext {
             org,
             base: format!("{origin}/identity/scim/{org}/v2"),
         }
+    }
+
+    /// The context of a request whose path names the organization `org` (a bare UUID;
+    /// anything else is a 404).
+    pub fn for_path(
+        state: &AppState,
+        headers: &HeaderMap,
+        org: &str,
+    ) -> Result<ScimContext, ScimError> {
+        Ok(ScimContext::new(
+            state,
+            headers,
+            path_uuid(org, "organization")?,
+        ))
     }
 
     pub fn user_location(&self, id: Uuid) -> String {

@@ -207,11 +207,6 @@ pub async fn delete(
     })
 }
 
-fn org_context(state: &AppState, headers: &HeaderMap, org: &str) -> Result<ScimContext, ScimError> {
-    let org = path_uuid(org, "organization")?;
-    Ok(ScimContext::new(state, headers, org))
-}
-
 pub async fn create_user(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -219,7 +214,7 @@ pub async fn create_user(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let body = read_body(&headers, &bytes)?;
     Ok(create(&state, &caller, &context, &body)
@@ -234,7 +229,7 @@ pub async fn list_users(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, false)?;
     let params = ListParams::parse(&query_params(raw.as_deref())?, context.org, "userName")?;
     let page = state
@@ -261,7 +256,7 @@ pub async fn get_user(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, false)?;
     let projection = super::Projection::parse(&query_params(raw.as_deref())?)?;
     let user = existing_user(&state, &context, path_uuid(&id, "user")?).await?;
@@ -277,7 +272,7 @@ pub async fn replace_user(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let id = path_uuid(&id, "user")?;
     let body = read_body(&headers, &bytes)?;
@@ -294,7 +289,7 @@ pub async fn patch_user(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let id = path_uuid(&id, "user")?;
     let body = read_body(&headers, &bytes)?;
@@ -310,7 +305,7 @@ pub async fn delete_user(
     Path((org, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
-    let context = org_context(&state, &headers, &org)?;
+    let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, true)?;
     let id = path_uuid(&id, "user")?;
     let version = if_match(&headers)?;

@@ -1,4 +1,5 @@
-//! `roster import FILE`: bulk-load people from CSV or JSON Lines straight into the database.
+//! `roster import FILE`: bulk-load people from CSV, JSON Lines of People or JSON Lines of
+//! SCIM Users (`--format scim`) straight into the database.
 //!
 //! Rows are parsed and checked here, then written in batches, each batch one transaction
 //! (so an interrupted import leaves whole rows or none). A person whose email is already in
@@ -9,6 +10,7 @@ use crate::cli::{ImportArgs, ImportFormat};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use roster_store::rules::{derived_display_name, is_valid_email, list_problem, text_problem};
+use roster_store::scim::ScimExtra;
 use roster_store::{roles, ImportOutcome, PersonDraft, Store};
 use roster_types::time::parse_millis;
 use roster_types::{
@@ -54,6 +56,15 @@ struct PersonLine {
     #[serde(rename = "type")]
     person_type: Option<PersonType>,
 }
+
+/// One row of input: a person in one of the People shapes, or a SCIM User.
+enum Row {
+    Person(Box<PersonLine>),
+    Scim(serde_json::Value),
+}
+
+/// A row ready to write: the person, and for a SCIM User their SCIM attributes.
+type Ready = (u64, PersonDraft, Option<ScimExtra>);
 
 /// Counts bytes read, for the progress bar.
 struct Counting<R> {
@@ -141,20 +152,30 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let mut tally = Tally::default();
-    let mut batch: Vec<(u64, PersonDraft)> = Vec::with_capacity(args.batch_size as usize);
+    let mut batch: Vec<Ready> = Vec::with_capacity(args.batch_size as usize);
     let mut stopped = None;
 
-    let rows: Box<dyn Iterator<Item = (u64, Result<PersonLine, String>)>> = match format {
-        ImportFormat::Jsonl => Box::new(jsonl_rows(reader)),
-        ImportFormat::Csv => Box::new(csv_rows(reader)?),
+    let person = |(line, row): (u64, Result<PersonLine, String>)| {
+        (line, row.map(|p| Row::Person(Box::new(p))))
+    };
+    let rows: Box<dyn Iterator<Item = (u64, Result<Row, String>)>> = match format {
+        ImportFormat::Jsonl => Box::new(jsonl_rows::<PersonLine>(reader, "a person").map(person)),
+        ImportFormat::Csv => Box::new(csv_rows(reader)?.map(person)),
+        ImportFormat::Scim => Box::new(
+            jsonl_rows::<serde_json::Value>(reader, "a SCIM User")
+                .map(|(line, row)| (line, row.map(Row::Scim))),
+        ),
     };
     for (line, row) in rows {
         let draft = match row {
-            Ok(row) => to_draft(store.as_ref(), &mut context, row).await,
+            Ok(Row::Person(row)) => to_draft(store.as_ref(), &mut context, *row)
+                .await
+                .map(|draft| (draft, None)),
+            Ok(Row::Scim(user)) => scim_draft(&context, &user).map(|(d, e)| (d, Some(e))),
             Err(reason) => Err(reason),
         };
         match draft {
-            Ok(draft) => batch.push((line, draft)),
+            Ok((draft, extra)) => batch.push((line, draft, extra)),
             Err(reason) => {
                 tally.rejected += 1;
                 progress.suspend(|| eprintln!("line {line}: {reason}"));
@@ -202,21 +223,27 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
 
 async fn write_batch(
     store: &dyn Store,
-    batch: &mut Vec<(u64, PersonDraft)>,
+    batch: &mut Vec<Ready>,
     tally: &mut Tally,
     progress: &ProgressBar,
 ) -> anyhow::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let drafts: Vec<PersonDraft> = batch.iter().map(|(_, d)| d.clone()).collect();
+    let drafts: Vec<PersonDraft> = batch.iter().map(|(_, d, _)| d.clone()).collect();
     let outcomes = store
         .import_people(&drafts)
         .await
         .context("cannot write a batch of people")?;
-    for ((line, _), outcome) in batch.iter().zip(outcomes) {
+    let mut extras = Vec::new();
+    for ((line, _, extra), outcome) in batch.iter().zip(outcomes) {
         match outcome {
-            ImportOutcome::Created(_) => tally.created += 1,
+            ImportOutcome::Created(id) => {
+                tally.created += 1;
+                if let Some(extra) = extra {
+                    extras.push((id, extra.clone()));
+                }
+            }
             ImportOutcome::Existing(_) => tally.existing += 1,
             ImportOutcome::Rejected(reason) => {
                 tally.rejected += 1;
@@ -224,20 +251,28 @@ async fn write_batch(
             }
         }
     }
+    store
+        .import_scim_extras(&extras)
+        .await
+        .context("cannot write the SCIM attributes of a batch of people")?;
     batch.clear();
     Ok(())
 }
 
-fn jsonl_rows(reader: impl BufRead) -> impl Iterator<Item = (u64, Result<PersonLine, String>)> {
+fn jsonl_rows<T: serde::de::DeserializeOwned>(
+    reader: impl BufRead,
+    what: &'static str,
+) -> impl Iterator<Item = (u64, Result<T, String>)> {
     reader
         .lines()
         .enumerate()
         .map(|(index, line)| (index as u64 + 1, line))
         .filter(|(_, line)| !matches!(line, Ok(text) if text.trim().is_empty()))
-        .map(|(number, line)| {
+        .map(move |(number, line)| {
             let row = match line {
-                Ok(text) => serde_json::from_str::<PersonLine>(&text)
-                    .map_err(|e| format!("not a person in JSON: {e}")),
+                Ok(text) => {
+                    serde_json::from_str::<T>(&text).map_err(|e| format!("not {what} in JSON: {e}"))
+                }
                 Err(e) => Err(format!("unreadable line: {e}")),
             };
             (number, row)
@@ -412,6 +447,25 @@ fn check_shape(row: &PersonLine) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A SCIM User line, mapped onto a person as `POST /Users` maps it (the id, when the
+/// line has one, is kept, so an export from another Roster imports with the same ids).
+fn scim_draft(
+    context: &ImportContext,
+    user: &serde_json::Value,
+) -> Result<(PersonDraft, ScimExtra), String> {
+    let org = context
+        .default_org
+        .ok_or("SCIM Users name no organization: choose one with --org")?;
+    let (mut draft, extra, _password) =
+        roster_server::scim::user::user_from_json(user, org, None).map_err(|e| e.detail)?;
+    if let Some(id) = user.get("id").and_then(|v| v.as_str()) {
+        draft.id = Some(Uuid::parse_str(id).map_err(|_| format!("'id' is not a UUID: {id}"))?);
+    }
+    // A user in SCIM is not waiting for an invitation unless they are inactive.
+    draft.invite_pending = false;
+    Ok((draft, extra))
 }
 
 /// Checks a row and resolves its references; the reason on failure names the field.

@@ -5,6 +5,8 @@
 // Every test crate uses a different part of this module; the rest would warn there.
 #![allow(dead_code)]
 
+pub mod python;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
