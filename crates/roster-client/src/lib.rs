@@ -21,6 +21,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod control;
+
+pub use control::Control;
 use futures_util::Stream;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, StatusCode};
