@@ -7,6 +7,7 @@
 //! Layout: `edge.rs` is what every request passes before and after its handler;
 //! `routes.rs` is the route table, from which `routing.rs` makes the router, the OpenAPI
 //! document and the edge's index of routes; `people/` has one module per operation;
+//! `scim/` serves the same people as SCIM 2 users, with groups, bulk and discovery;
 //! `auth.rs` parses bearer tokens and resolves the caller; `view.rs` decides who sees what
 //! and `render.rs` keeps serialised views; `error.rs` is the one error type; `tracking.rs`
 //! makes tracking ids and error bodies; `wire.rs` reads and writes JSON and query strings;
@@ -30,6 +31,7 @@ pub mod people;
 pub mod render;
 pub mod routes;
 pub mod routing;
+pub mod scim;
 pub mod serve;
 pub mod state;
 pub mod tracking;

@@ -10,6 +10,7 @@ mod error;
 mod postgres;
 mod records;
 pub mod rules;
+pub mod scim;
 pub mod seed;
 mod snapshot;
 mod sql;
@@ -33,7 +34,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: SnapshotStore + Send + Sync + 'static {
+pub trait Store: scim::ScimStore + SnapshotStore + Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -10,6 +10,7 @@
 //!   handed to sqlx;
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
 //! - `people.rs`: the person column list, inserts of one or many people, the page query;
+//! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL;
 //! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
 
 mod db;
@@ -17,6 +18,7 @@ mod dialect;
 mod people;
 mod query;
 mod rows;
+mod scim;
 mod snapshots;
 mod writer;
 

@@ -14,5 +14,6 @@ mod orgs;
 mod paging;
 mod people;
 mod restore;
+mod scim;
 mod snapshots;
 mod tokens;
