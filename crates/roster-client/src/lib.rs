@@ -21,8 +21,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod control;
 pub mod scim;
 
+pub use control::Control;
 use futures_util::Stream;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, StatusCode};

@@ -113,6 +113,140 @@ pub enum Command {
         after_help = "Examples:\n  roster person add --email ada@acme.test --display-name \"Ada Lovelace\"\n  roster person list --display-name ada\n  roster person show ada@acme.test\n  roster person remove ada@acme.test"
     )]
     Person(PersonCommand),
+    /// Drive a server's test control API (`serve --control-listen`): faults, the request
+    /// journal, snapshots and reset, the clock.
+    #[command(
+        after_help = "Examples:\n  export ROSTER_CONTROL_URL=http://127.0.0.1:9090 ROSTER_CONTROL_TOKEN=...\n  roster control fault add --path '/v1/people/*' --status 503 --skip 2 --times 1\n  roster control requests --path /v1/people/me --json\n  roster control snapshot save clean && roster control snapshot restore clean\n  roster control clock advance 2h"
+    )]
+    Control {
+        #[command(flatten)]
+        control: ControlArgs,
+        #[command(subcommand)]
+        command: ControlCommand,
+    },
+}
+
+/// Where the control API is, its token, and how to print.
+#[derive(Debug, Args, Clone)]
+pub struct ControlArgs {
+    /// The control API's URL (the address given to `serve --control-listen`).
+    #[arg(long, env = "ROSTER_CONTROL_URL", value_name = "URL", global = true)]
+    pub control_url: Option<String>,
+    /// The control token (`ROSTER_CONTROL_TOKEN` of the server, or the one it printed).
+    #[arg(
+        long,
+        env = "ROSTER_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        global = true
+    )]
+    pub control_token: Option<String>,
+    /// Print JSON (the control API's own shapes) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ControlCommand {
+    /// Fault rules: add, list, clear.
+    #[command(subcommand)]
+    Fault(FaultCommand),
+    /// The requests the API served, oldest first.
+    Requests {
+        #[arg(long)]
+        method: Option<String>,
+        /// A path prefix.
+        #[arg(long)]
+        path: Option<String>,
+        /// A person id or email.
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        status: Option<u16>,
+        /// RFC 3339.
+        #[arg(long)]
+        since: Option<String>,
+        /// Empty the journal instead.
+        #[arg(long, conflicts_with_all = ["method", "path", "person", "status", "since"])]
+        clear: bool,
+    },
+    /// Snapshots of the whole directory.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Put the directory back as it was when the server started.
+    Reset,
+    /// The server's clock.
+    #[command(subcommand)]
+    Clock(ClockCommand),
+}
+
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum FaultCommand {
+    /// Add a rule; prints its id (the whole rule with --json).
+    Add {
+        #[arg(long)]
+        method: Option<String>,
+        /// A path pattern; `*` stands for any characters.
+        #[arg(long)]
+        path: Option<String>,
+        /// A person id or email.
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        token_id: Option<String>,
+        /// 429, 500, 502, 503, 504 or another 4xx.
+        #[arg(long)]
+        status: Option<u16>,
+        /// Seconds, for 429 and 503.
+        #[arg(long)]
+        retry_after: Option<u64>,
+        #[arg(long)]
+        latency_ms: Option<u64>,
+        #[arg(long, value_parser = ["respond", "drop", "stall"])]
+        action: Option<String>,
+        #[arg(long)]
+        times: Option<u64>,
+        #[arg(long)]
+        skip: Option<u64>,
+        #[arg(long)]
+        probability: Option<f64>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        enforce_retry_after: bool,
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// List the rules and how often each fired.
+    List,
+    /// Delete one rule, or all without an id.
+    Clear { id: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Save the whole directory under NAME (replacing a snapshot of that name).
+    Save { name: String },
+    /// Replace the whole directory with the snapshot NAME.
+    Restore { name: String },
+    /// List the snapshots.
+    List,
+    /// Delete the snapshot NAME.
+    Delete { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// The server's time.
+    Show,
+    /// Move the clock forward by a duration (30s, 15m, 2h).
+    Advance { by: String },
+    /// Put the clock at a time (RFC 3339); it runs on from there.
+    Set { now: String },
+    /// Back to real time.
+    Real,
 }
 
 /// Where the API is and who is asking.

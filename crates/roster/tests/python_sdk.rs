@@ -82,13 +82,21 @@ impl Demo {
 
 /// Runs `python script` with the server's coordinates; returns (success, report).
 fn run_script(python: &Path, demo: &Demo, user_token: &str) -> (bool, String) {
-    run_named_script(python, "test_people_sdk.py", demo, user_token)
+    run_named_script(python, "test_people_sdk.py", demo, user_token, &[])
 }
 
-fn run_named_script(python: &Path, name: &str, demo: &Demo, user_token: &str) -> (bool, String) {
+/// Runs a script of `tests/sdk` with the server's coordinates and `env`.
+fn run_named_script(
+    python: &Path,
+    name: &str,
+    demo: &Demo,
+    user_token: &str,
+    env: &[(&str, &str)],
+) -> (bool, String) {
     let script = sdk_dir().join(name);
     let mut child = Command::new(python)
         .arg(&script)
+        .envs(env.iter().copied())
         .env("ROSTER_BASE_URL", &demo.server.base)
         .env("ROSTER_ADMIN_TOKEN", &demo.admin_token)
         .env("ROSTER_USER_TOKEN", user_token)
@@ -154,7 +162,41 @@ fn the_python_sdk_waits_and_retries_when_rate_limited() {
     let python = sdk_venv();
     // 60 per minute: a burst of 60, then one more each second (Retry-After: 1).
     let demo = Demo::start(&["--rate-limit", "60"]);
-    let (ok, report) = run_named_script(&python, "test_rate_limit_sdk.py", &demo, "");
+    let (ok, report) = run_named_script(&python, "test_rate_limit_sdk.py", &demo, "", &[]);
     assert!(ok, "the rate-limit script failed\n{report}");
     assert!(report.contains("every call succeeded"), "{report}");
+}
+
+#[test]
+fn the_python_sdk_waits_out_an_injected_429_and_reports_a_dropped_connection() {
+    let python = sdk_venv();
+    let control_listen = format!("127.0.0.1:{}", free_port());
+    let demo = Demo::start(&["--control-listen", &control_listen]);
+    // The generated control token, printed once on stderr.
+    let lines = demo
+        .server
+        .lines_until(roster_server::control::CONTROL_TOKEN_PREFIX);
+    let control_token = lines.last().unwrap().trim().to_string();
+    let control_url = format!("http://{control_listen}");
+    let (ok, report) = run_named_script(
+        &python,
+        "test_control_sdk.py",
+        &demo,
+        "",
+        &[
+            ("ROSTER_CONTROL_URL", &control_url),
+            ("ROSTER_CONTROL_TOKEN", &control_token),
+        ],
+    );
+    assert!(ok, "the control script failed\n{report}");
+    assert!(report.contains("waited out the 429"), "{report}");
+    assert!(report.contains("dropped connection raised"), "{report}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

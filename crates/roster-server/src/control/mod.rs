@@ -23,6 +23,10 @@ use tokio::sync::watch;
 /// restores.
 pub const START_SNAPSHOT: &str = "roster:start";
 
+/// What generated control tokens start with, so that they are recognisable (in logs, by
+/// secret scanners) and never mistaken for API tokens.
+pub const CONTROL_TOKEN_PREFIX: &str = "rstrctl_";
+
 /// The request journal's size when not given.
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
 
@@ -42,14 +46,11 @@ pub struct ControlConfig {
 pub fn choose_token(listen: SocketAddr, given: Option<String>) -> Result<(String, bool), String> {
     match given.filter(|t| !t.trim().is_empty()) {
         Some(token) => Ok((token.trim().to_string(), false)),
-        None if listen.ip().is_loopback() => Ok((
-            roster_store::token::generate(uuid::Uuid::nil())
-                .split('_')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            true,
-        )),
+        None if listen.ip().is_loopback() => {
+            let random = roster_store::token::generate(uuid::Uuid::nil());
+            let secret = random.split('_').next().unwrap_or_default();
+            Ok((format!("{CONTROL_TOKEN_PREFIX}{secret}"), true))
+        }
         None => Err(format!(
             "the control listener on {listen} is not on a loopback address: set \
              ROSTER_CONTROL_TOKEN to the token control clients must send"

@@ -478,7 +478,7 @@ async fn dropped_and_stalled_requests_get_no_answer() {
     assert!(!error.is_timeout(), "{error:?}");
     assert_eq!(app.get_me(&token).await.status(), 200);
 
-    add_fault(&app, json!({"action": "stall", "times": 1})).await;
+    let stall = add_fault(&app, json!({"action": "stall", "times": 1})).await;
     let error = app
         .request(Method::GET, "/v1/people/me", Some(&token))
         .timeout(Duration::from_millis(300))
@@ -491,6 +491,18 @@ async fn dropped_and_stalled_requests_get_no_answer() {
     let entries = journal(&app, "").await;
     assert_eq!(entries[0]["faultId"], rule["id"]);
     assert!(entries[0]["status"].is_null());
+    // The stalled request is journaled once its client has given up.
+    let started = std::time::Instant::now();
+    loop {
+        let entries = journal(&app, "").await;
+        if let Some(stalled) = entries.iter().find(|e| e["faultId"] == stall["id"]) {
+            assert!(stalled["status"].is_null());
+            assert!(stalled["durationMs"].as_f64().unwrap() >= 300.0);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{entries:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

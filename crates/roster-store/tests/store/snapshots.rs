@@ -57,9 +57,22 @@ async fn a_restore_undoes_deletes_creates_and_updates() {
     let before = directory(&store).await;
     let saved = store.save_snapshot("clean").await.unwrap();
     assert_eq!(saved.name, "clean");
-    for table in ["orgs", "people", "person_emails", "tokens", "locations"] {
+    // Tables come from the catalog: those of later migrations (SCIM's) are saved too,
+    // parents before children.
+    for table in [
+        "orgs",
+        "people",
+        "person_emails",
+        "tokens",
+        "locations",
+        "scim_groups",
+    ] {
         assert!(saved.tables.iter().any(|t| t == table), "{table} is saved");
     }
+    let position = |table: &str| saved.tables.iter().position(|t| t == table).unwrap();
+    assert!(position("orgs") < position("people"));
+    assert!(position("people") < position("tokens"));
+    assert!(position("scim_groups") < position("scim_group_members"));
     assert!(!saved.tables.iter().any(|t| t == "changes"));
 
     // Deletes, creates and updates after the snapshot.

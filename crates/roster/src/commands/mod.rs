@@ -2,6 +2,7 @@
 
 mod api;
 mod backup;
+mod control;
 mod export;
 mod import;
 mod init;
@@ -67,11 +68,19 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Person(PersonCommand::List(args)) => person::list(args).await,
         Command::Person(PersonCommand::Show(args)) => person::show(args).await,
         Command::Person(PersonCommand::Remove(args)) => person::remove(args).await,
+        Command::Control { control, command } => control::run(control, command).await,
     }
 }
 
+/// The store at `url`. With `ROSTER_CONTROL_URL` set, its clock is the server's (see
+/// `control::server_clock`), so that expiries and timestamps written here (`token create
+/// --ttl`, `presence set --for`) are in the time the server runs on.
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    open_store_with(url, &StoreOptions::default()).await
+    let options = StoreOptions {
+        clock: control::server_clock().await?,
+        ..StoreOptions::default()
+    };
+    open_store_with(url, &options).await
 }
 
 pub async fn open_store_with(url: &str, options: &StoreOptions) -> anyhow::Result<Arc<dyn Store>> {
