@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub rate_limit_per_minute: u32,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// The control API's listener and token (`control/`); off when `None`.
+    pub control: Option<crate::control::ControlConfig>,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +55,7 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             shutdown_grace: Duration::from_secs(30),
+            control: None,
         }
     }
 }

@@ -14,12 +14,14 @@
 //! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
 //! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
 //! `state.rs` ties the shared parts together for the handlers; `oidc/` is OpenID Connect
-//! (discovery, signing keys, id_tokens, userinfo).
+//! (discovery, signing keys, id_tokens, userinfo); `control/` is the test control API, on a
+//! listener of its own when configured.
 
 pub mod activity;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod control;
 pub mod edge;
 pub mod error;
 pub mod limits;
@@ -50,6 +52,8 @@ use tokio::task::JoinHandle;
 
 pub struct Application {
     listener: TcpListener,
+    /// The control API's listener, when configured.
+    control: Option<TcpListener>,
     state: AppState,
     background: Vec<JoinHandle<()>>,
 }
@@ -58,6 +62,18 @@ impl Application {
     /// Binds the listener and starts cache invalidation and activity flushing.
     pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        let control = match &config.control {
+            Some(control) => {
+                let listener = TcpListener::bind(control.listen).await?;
+                // What `POST /reset` goes back to.
+                store
+                    .save_snapshot(control::START_SNAPSHOT)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Some(listener)
+            }
+            None => None,
+        };
         let state = AppState::new(store.clone(), config.clone());
         // The OpenID Connect signing key exists from the first start on (see `oidc/keys.rs`).
         oidc::keys::ensure_signing_key(store.as_ref())
@@ -83,6 +99,7 @@ impl Application {
         ];
         Ok(Application {
             listener,
+            control,
             state,
             background,
         })
@@ -92,6 +109,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The control API's address, when it is on.
+    pub fn control_addr(&self) -> Option<SocketAddr> {
+        self.control.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -105,7 +127,39 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let routes = routes::api().into_routes(self.state.clone());
+        let control = match (
+            self.control,
+            &self.state.controls,
+            &self.state.config.control,
+        ) {
+            (Some(listener), Some(controls), Some(config)) => {
+                let router =
+                    control::api::router(self.state.clone(), controls.clone(), &config.token);
+                let controls = controls.clone();
+                Some(tokio::spawn(async move {
+                    let stopped = async move { controls.stopped().await };
+                    if let Err(error) = axum::serve(listener, router)
+                        .with_graceful_shutdown(stopped)
+                        .await
+                    {
+                        tracing::error!(%error, "the control listener failed");
+                    }
+                }))
+            }
+            _ => None,
+        };
+        let controls = self.state.controls.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Stalled requests and the control listener end with the API.
+            if let Some(controls) = controls {
+                controls.stop();
+            }
+        };
         serve::serve(self.listener, routes, self.state.clone(), shutdown).await;
+        if let Some(task) = control {
+            let _ = task.await;
+        }
         for task in &self.background {
             task.abort();
         }

@@ -13,6 +13,7 @@ mod records;
 pub mod rules;
 pub mod scim;
 pub mod seed;
+mod snapshot;
 mod sql;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -22,6 +23,7 @@ pub mod token;
 pub use error::StoreError;
 pub use oidc::{NewSigningKey, OidcStore, SigningKeyRecord};
 pub use records::*;
+pub use snapshot::{SnapshotRecord, SnapshotStore};
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
@@ -34,7 +36,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: OidcStore + scim::ScimStore + Send + Sync + 'static {
+pub trait Store: OidcStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -261,6 +261,8 @@ pub enum ChangeTopic {
     Token,
     /// Organization relations changed: drop cached principals of the organization.
     Org,
+    /// The whole directory was replaced (a snapshot restored): drop every cache.
+    All,
 }
 
 impl ChangeTopic {
@@ -269,6 +271,7 @@ impl ChangeTopic {
             ChangeTopic::Person => "person",
             ChangeTopic::Token => "token",
             ChangeTopic::Org => "org",
+            ChangeTopic::All => "all",
         }
     }
 
@@ -277,6 +280,7 @@ impl ChangeTopic {
             "person" => ChangeTopic::Person,
             "token" => ChangeTopic::Token,
             "org" => ChangeTopic::Org,
+            "all" => ChangeTopic::All,
             _ => return None,
         })
     }

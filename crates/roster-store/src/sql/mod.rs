@@ -11,7 +11,8 @@
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
 //! - `people.rs`: the person column list, inserts of one or many people, the page query;
 //! - `oidc.rs`: the signing keys of OpenID Connect;
-//! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL.
+//! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL;
+//! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
 
 mod db;
 mod dialect;
@@ -20,6 +21,7 @@ mod people;
 mod query;
 mod rows;
 mod scim;
+mod snapshots;
 mod writer;
 
 pub(crate) use db::Connect;

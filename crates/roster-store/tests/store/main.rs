@@ -16,4 +16,5 @@ mod paging;
 mod people;
 mod restore;
 mod scim;
+mod snapshots;
 mod tokens;
