@@ -13,9 +13,9 @@
 //! makes tracking ids and error bodies; `wire.rs` reads and writes JSON and query strings;
 //! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
 //! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
-//! `state.rs` ties the shared parts together for the handlers; `oidc/` is OpenID Connect
-//! (discovery, signing keys, id_tokens, userinfo); `control/` is the test control API, on a
-//! listener of its own when configured.
+//! `state.rs` ties the shared parts together for the handlers; `control/` is the test
+//! control API, on a listener of its own when configured; `oidc/` is OpenID Connect
+//! (discovery, signing keys, id_tokens, userinfo).
 
 pub mod activity;
 pub mod auth;
@@ -62,6 +62,11 @@ impl Application {
     /// Binds the listener and starts cache invalidation and activity flushing.
     pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        // The OpenID Connect signing key exists from the first start on (see `oidc/keys.rs`),
+        // and so is part of the snapshot `POST /reset` returns to.
+        oidc::keys::ensure_signing_key(store.as_ref())
+            .await
+            .map_err(std::io::Error::other)?;
         let control = match &config.control {
             Some(control) => {
                 let listener = TcpListener::bind(control.listen).await?;
@@ -75,10 +80,6 @@ impl Application {
             None => None,
         };
         let state = AppState::new(store.clone(), config.clone());
-        // The OpenID Connect signing key exists from the first start on (see `oidc/keys.rs`).
-        oidc::keys::ensure_signing_key(store.as_ref())
-            .await
-            .map_err(std::io::Error::other)?;
         let start = store.latest_change().await.unwrap_or(0);
         crate::metrics::install_recorder();
         let caches = state.caches.clone();
