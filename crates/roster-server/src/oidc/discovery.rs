@@ -116,6 +116,11 @@ pub struct JwkSet {
     )
 )]
 pub async fn verification_keys(State(state): State<AppState>) -> Result<Response, ApiError> {
+    // The key made at start may be gone (a database restored from a snapshot taken before
+    // it existed); the set is never published empty.
+    keys::ensure_signing_key(state.store.as_ref())
+        .await
+        .map_err(super::id_token::key_error)?;
     let now = state.store.clock().now_millis();
     let keys = keys::published_keys(state.store.as_ref(), now).await?;
     Ok(json_response(StatusCode::OK, &JwkSet { keys }))

@@ -86,7 +86,8 @@ pub async fn mint_id_token(
     })
 }
 
-fn key_error(error: KeyError) -> ApiError {
+/// A key that cannot be had as an API error: the store's as the store's, anything else a 500.
+pub(super) fn key_error(error: KeyError) -> ApiError {
     match error {
         KeyError::Store(error) => error.into(),
         KeyError::Generate(detail) => {
