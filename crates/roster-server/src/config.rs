@@ -6,6 +6,9 @@ use std::time::Duration;
 /// Generous for a development server, yet enough to stop a runaway polling loop.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 6000;
 
+/// Entries each in-memory cache keeps by default (see `cache.rs` for the byte bounds).
+pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Where to listen; port 0 picks a free port (tests).
@@ -47,7 +50,7 @@ impl Default for ServerConfig {
             public_url: None,
             activity_flush_interval: Duration::from_secs(60),
             change_poll_interval: Duration::from_millis(200),
-            cache_capacity: 100_000,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
             max_header_bytes: 16 * 1024,

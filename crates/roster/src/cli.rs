@@ -506,6 +506,10 @@ pub struct ServeArgs {
     /// How long one request may take (408 beyond).
     #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub request_timeout: std::time::Duration,
+    /// Entries each in-memory cache (tokens, people, emails, rendered answers) keeps; the
+    /// people and rendered-answer caches are also bounded in bytes (32 MiB and 16 MiB).
+    #[arg(long, env = "ROSTER_CACHE_CAPACITY", default_value_t = roster_server::config::DEFAULT_CACHE_CAPACITY, value_name = "N")]
+    pub cache_capacity: u64,
 
     /// Serve the test control API (faults, request journal, snapshots, clock) on this
     /// address, a port of its own. Off unless given. Its token is ROSTER_CONTROL_TOKEN, or,

@@ -69,6 +69,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         rate_limit_per_minute: args.rate_limit,
         max_body_bytes: args.max_body_bytes,
         request_timeout: args.request_timeout,
+        cache_capacity: args.cache_capacity,
         control,
         ..ServerConfig::default()
     };
