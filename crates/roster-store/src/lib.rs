@@ -7,6 +7,7 @@
 
 pub mod backup;
 mod error;
+pub mod oauth;
 mod postgres;
 mod records;
 pub mod rules;
@@ -18,6 +19,7 @@ pub mod testing;
 pub mod token;
 
 pub use error::StoreError;
+pub use oauth::OAuthStore;
 pub use records::*;
 pub use sql::SqlStore;
 
@@ -31,7 +33,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: OAuthStore + Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
