@@ -22,6 +22,7 @@ pub mod edge;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod oauth;
 pub mod openapi;
 pub mod ops;
 pub mod people;

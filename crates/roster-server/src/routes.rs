@@ -15,7 +15,7 @@
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routing::RouteTable;
-use crate::{ops, people};
+use crate::{oauth, ops, people};
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::routes;
@@ -33,7 +33,7 @@ macro_rules! hot {
 
 /// The People API, as served on the main listener.
 pub fn api() -> RouteTable {
-    RouteTable::new(ApiDoc::openapi())
+    oauth::register(RouteTable::new(ApiDoc::openapi()))
         // `/v1/people/` (trailing slash, as the JavaScript SDK's batcher sends it) is
         // `/v1/people`.
         .routes_with_alias(

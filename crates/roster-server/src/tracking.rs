@@ -4,7 +4,7 @@
 //! (the Webex SDKs send theirs and expect it echoed), otherwise a new `ROSTER_<uuid>`. Error
 //! responses get their Webex body here, with `trackingId` equal to the header.
 
-use crate::error::{default_message, ErrorMessage};
+use crate::error::{default_message, ErrorMessage, FinalBody};
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
@@ -66,16 +66,31 @@ pub fn finish_response(mut response: Response, tracking_id: &str) -> Response {
 
 /// Replaces the body of an error response with the Webex error body.
 fn with_error_body(response: Response, tracking_id: &str) -> Response {
+    if response.extensions().get::<FinalBody>().is_some() {
+        return response;
+    }
     let (mut parts, _body) = response.into_parts();
-    let (message, description) = match parts.extensions.remove::<ErrorMessage>() {
-        Some(m) => (m.message.into_owned(), m.description),
-        None => (default_message(parts.status).to_string(), None),
+    let (message, description, oauth_error) = match parts.extensions.remove::<ErrorMessage>() {
+        Some(m) => (m.message.into_owned(), m.description, m.oauth_error),
+        None => (default_message(parts.status).to_string(), None, None),
     };
     let mut body = ErrorBody::new(message, tracking_id);
     if let Some(description) = description {
         body.errors[0].description = description;
     }
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let bytes = match oauth_error {
+        None => serde_json::to_vec(&body),
+        // RFC 6749's fields first, then Webex's: OAuth clients read the first two, Webex
+        // SDKs the rest.
+        Some(error) => serde_json::to_vec(&serde_json::json!({
+            "error": error,
+            "error_description": body.errors[0].description,
+            "message": body.message,
+            "errors": body.errors,
+            "trackingId": body.tracking_id,
+        })),
+    }
+    .unwrap_or_default();
     parts.headers.insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static(JSON_CONTENT_TYPE),

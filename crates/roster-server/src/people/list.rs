@@ -68,6 +68,7 @@ pub async fn list_people(
     headers: HeaderMap,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_READ)?;
     let request = ListRequest::parse(&query, &caller.viewer)?;
     let (mut response, next) = one_page(&state, &caller, &request).await?;
     if let Some(cursor) = next {
@@ -368,7 +369,7 @@ pub fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
 
 /// The base URL clients reached us at: the configured public URL, or the request's own
 /// `Host` (when it is a plain host[:port]) over plain HTTP.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(public) = &state.config.public_url {
         return public.trim_end_matches('/').to_string();
     }

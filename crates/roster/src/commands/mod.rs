@@ -5,6 +5,7 @@ mod backup;
 mod export;
 mod import;
 mod init;
+mod integration;
 mod migrate;
 mod org;
 mod output;
@@ -60,6 +61,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Person(PersonCommand::List(args)) => person::list(args).await,
         Command::Person(PersonCommand::Show(args)) => person::show(args).await,
         Command::Person(PersonCommand::Remove(args)) => person::remove(args).await,
+        Command::Person(PersonCommand::Password(args)) => person::password(args).await,
+        Command::Integration(command) => integration::run(command).await,
     }
 }
 
