@@ -35,15 +35,16 @@ fn create_prints_one_json_object_and_the_secret_only_once() {
     .ok();
     assert_eq!(out.lines().count(), 1, "{out}");
     let created: Value = serde_json::from_str(&out).unwrap();
-    let keys: Vec<&str> = created
+    let mut keys: Vec<&str> = created
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
+    keys.sort_unstable();
     assert_eq!(
         keys,
-        ["id", "clientId", "clientSecret", "redirectUris", "scopes"]
+        ["clientId", "clientSecret", "id", "redirectUris", "scopes"]
     );
     let client_id = created["clientId"].as_str().unwrap();
     assert!(credentials::is_client_id(client_id), "{client_id}");
