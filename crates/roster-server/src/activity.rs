@@ -34,6 +34,14 @@ impl ActivityTracker {
         pending.get(person).copied()
     }
 
+    /// Forgets everything noted (the directory it was about has been replaced).
+    pub fn clear(&self) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn snapshot(&self) -> Vec<(Uuid, i64)> {
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         pending.iter().map(|(id, at)| (*id, *at)).collect()

@@ -244,10 +244,12 @@ impl Caches {
                     self.managed_orgs.remove(&id);
                 }
             }
+            ChangeTopic::All => self.clear(),
         }
     }
 
-    fn clear(&self) {
+    /// Drops every entry (after a snapshot is restored, or when the feed cannot be read).
+    pub fn clear(&self) {
         self.tokens.clear();
         self.people.clear();
         self.managed_orgs.clear();

@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub access_token_ttl: Duration,
     /// Lifetime of refresh tokens (Webex: 90 days); refreshing does not extend it.
     pub refresh_token_ttl: Duration,
+    /// The control API's listener and token (`control/`); off when `None`.
+    pub control: Option<crate::control::ControlConfig>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +61,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             access_token_ttl: Duration::from_secs(14 * 86_400),
             refresh_token_ttl: Duration::from_secs(90 * 86_400),
+            control: None,
         }
     }
 }

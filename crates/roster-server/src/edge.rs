@@ -23,7 +23,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use roster_store::token::Digest256;
-use std::convert::Infallible;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
@@ -60,18 +59,52 @@ impl Edge {
     }
 }
 
+/// A request answered by closing its connection (a control API fault): hyper closes a
+/// connection whose service fails, without writing a response.
+#[derive(Debug)]
+pub struct ConnectionDropped;
+
+impl std::fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
 impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
     type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Error = ConnectionDropped;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, ConnectionDropped>> + Send>>;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
-        Box::pin(self.clone().handle(request))
+        // The one check the control API costs when it is off.
+        match &self.0.state.controls {
+            None => {
+                let edge = self.clone();
+                Box::pin(async move { Ok(edge.handle(request).await) })
+            }
+            Some(controls) => Box::pin(crate::control::edge::handle(
+                controls.clone(),
+                self.clone(),
+                request,
+            )),
+        }
     }
 }
 
 impl Edge {
-    async fn handle(self, request: hyper::Request<Incoming>) -> Result<Response, Infallible> {
+    pub fn state(&self) -> &AppState {
+        &self.0.state
+    }
+
+    /// The digest of the request's bearer token (see [`ConnectionToken`]).
+    pub fn token_digest(&self, headers: &axum::http::HeaderMap) -> Option<Digest256> {
+        self.0.token.digest(headers)
+    }
+
+    /// Serves a request: limits, handler, error body and tracking id, metrics.
+    pub async fn handle(self, request: hyper::Request<Incoming>) -> Response {
         let started = Instant::now();
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
@@ -127,7 +160,7 @@ impl Edge {
                 tracing::debug!(status = status.as_u16(), "request served");
             }
         });
-        Ok(response)
+        response
     }
 
     /// The handler for a request: a hot read's own, called directly, or the router.

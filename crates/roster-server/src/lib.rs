@@ -7,17 +7,20 @@
 //! Layout: `edge.rs` is what every request passes before and after its handler;
 //! `routes.rs` is the route table, from which `routing.rs` makes the router, the OpenAPI
 //! document and the edge's index of routes; `people/` has one module per operation;
+//! `scim/` serves the same people as SCIM 2 users, with groups, bulk and discovery;
 //! `auth.rs` parses bearer tokens and resolves the caller; `view.rs` decides who sees what
 //! and `render.rs` keeps serialised views; `error.rs` is the one error type; `tracking.rs`
 //! makes tracking ids and error bodies; `wire.rs` reads and writes JSON and query strings;
 //! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
 //! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
-//! `state.rs` ties the shared parts together for the handlers.
+//! `state.rs` ties the shared parts together for the handlers; `control/` is the test
+//! control API, on a listener of its own when configured.
 
 pub mod activity;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod control;
 pub mod edge;
 pub mod error;
 pub mod limits;
@@ -29,6 +32,7 @@ pub mod people;
 pub mod render;
 pub mod routes;
 pub mod routing;
+pub mod scim;
 pub mod serve;
 pub mod state;
 pub mod tracking;
@@ -47,6 +51,8 @@ use tokio::task::JoinHandle;
 
 pub struct Application {
     listener: TcpListener,
+    /// The control API's listener, when configured.
+    control: Option<TcpListener>,
     state: AppState,
     background: Vec<JoinHandle<()>>,
 }
@@ -55,6 +61,18 @@ impl Application {
     /// Binds the listener and starts cache invalidation and activity flushing.
     pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        let control = match &config.control {
+            Some(control) => {
+                let listener = TcpListener::bind(control.listen).await?;
+                // What `POST /reset` goes back to.
+                store
+                    .save_snapshot(control::START_SNAPSHOT)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Some(listener)
+            }
+            None => None,
+        };
         let state = AppState::new(store.clone(), config.clone());
         let start = store.latest_change().await.unwrap_or(0);
         crate::metrics::install_recorder();
@@ -76,6 +94,7 @@ impl Application {
         ];
         Ok(Application {
             listener,
+            control,
             state,
             background,
         })
@@ -85,6 +104,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The control API's address, when it is on.
+    pub fn control_addr(&self) -> Option<SocketAddr> {
+        self.control.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -98,7 +122,39 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let routes = routes::api().into_routes(self.state.clone());
+        let control = match (
+            self.control,
+            &self.state.controls,
+            &self.state.config.control,
+        ) {
+            (Some(listener), Some(controls), Some(config)) => {
+                let router =
+                    control::api::router(self.state.clone(), controls.clone(), &config.token);
+                let controls = controls.clone();
+                Some(tokio::spawn(async move {
+                    let stopped = async move { controls.stopped().await };
+                    if let Err(error) = axum::serve(listener, router)
+                        .with_graceful_shutdown(stopped)
+                        .await
+                    {
+                        tracing::error!(%error, "the control listener failed");
+                    }
+                }))
+            }
+            _ => None,
+        };
+        let controls = self.state.controls.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Stalled requests and the control listener end with the API.
+            if let Some(controls) = controls {
+                controls.stop();
+            }
+        };
         serve::serve(self.listener, routes, self.state.clone(), shutdown).await;
+        if let Some(task) = control {
+            let _ = task.await;
+        }
         for task in &self.background {
             task.abort();
         }

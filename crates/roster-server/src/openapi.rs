@@ -28,7 +28,8 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-struct BearerToken;
+/// The bearer scheme, shared with the control API's document.
+pub(crate) struct BearerToken;
 
 impl Modify for BearerToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

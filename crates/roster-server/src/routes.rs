@@ -15,7 +15,7 @@
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routing::RouteTable;
-use crate::{oauth, ops, people};
+use crate::{oauth, ops, people, scim};
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::routes;
@@ -33,7 +33,7 @@ macro_rules! hot {
 
 /// The People API, as served on the main listener.
 pub fn api() -> RouteTable {
-    oauth::register(RouteTable::new(ApiDoc::openapi()))
+    let table = oauth::register(RouteTable::new(ApiDoc::openapi()))
         // `/v1/people/` (trailing slash, as the JavaScript SDK's batcher sends it) is
         // `/v1/people`.
         .routes_with_alias(
@@ -49,8 +49,8 @@ pub fn api() -> RouteTable {
         .document_at("/openapi.json")
         .undocumented("/healthz", get(ops::healthz))
         .undocumented("/readyz", get(ops::readyz))
-        .undocumented("/metrics", get(ops::metrics))
-        .fallback(not_found)
+        .undocumented("/metrics", get(ops::metrics));
+    scim::register(table).fallback(not_found)
 }
 
 async fn not_found() -> ApiError {

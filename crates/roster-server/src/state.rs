@@ -3,6 +3,7 @@
 use crate::activity::ActivityTracker;
 use crate::cache::Caches;
 use crate::config::ServerConfig;
+use crate::control::Controls;
 use crate::limits::Limits;
 use roster_store::Store;
 use std::sync::Arc;
@@ -19,6 +20,8 @@ pub struct SharedState {
     pub activity: Arc<ActivityTracker>,
     pub config: Arc<ServerConfig>,
     pub limits: Limits,
+    /// The test controls (`control/`), when a control listener is configured.
+    pub controls: Option<Arc<Controls>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -36,6 +39,10 @@ impl AppState {
             store,
             activity: Arc::new(ActivityTracker::default()),
             limits: Limits::new(&config),
+            controls: config
+                .control
+                .as_ref()
+                .map(|control| Arc::new(Controls::new(control))),
             config: Arc::new(config),
         }))
     }

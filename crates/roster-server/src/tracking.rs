@@ -2,7 +2,8 @@
 //!
 //! Every response carries a `TrackingID` header: the client's own when it sent a usable one
 //! (the Webex SDKs send theirs and expect it echoed), otherwise a new `ROSTER_<uuid>`. Error
-//! responses get their Webex body here, with `trackingId` equal to the header.
+//! responses get their Webex body here (or, from a SCIM endpoint, the SCIM error body), with
+//! the tracking id equal to the header.
 
 use crate::error::{default_message, ErrorMessage, FinalBody};
 use axum::body::Body;
@@ -70,6 +71,16 @@ fn with_error_body(response: Response, tracking_id: &str) -> Response {
         return response;
     }
     let (mut parts, _body) = response.into_parts();
+    if let Some(fault) = parts.extensions.remove::<crate::scim::ScimFault>() {
+        // A SCIM endpoint's error: RFC 7644's body rather than Webex's.
+        let bytes = fault.body(parts.status, tracking_id);
+        parts.headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            crate::scim::ScimFault::content_type(),
+        );
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from(bytes));
+    }
     let (message, description, oauth_error) = match parts.extensions.remove::<ErrorMessage>() {
         Some(m) => (m.message.into_owned(), m.description, m.oauth_error),
         None => (default_message(parts.status).to_string(), None, None),

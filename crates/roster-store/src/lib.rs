@@ -11,7 +11,9 @@ pub mod oauth;
 mod postgres;
 mod records;
 pub mod rules;
+pub mod scim;
 pub mod seed;
+mod snapshot;
 mod sql;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -21,6 +23,7 @@ pub mod token;
 pub use error::StoreError;
 pub use oauth::OAuthStore;
 pub use records::*;
+pub use snapshot::{SnapshotRecord, SnapshotStore};
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
@@ -33,7 +36,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: OAuthStore + Send + Sync + 'static {
+pub trait Store: OAuthStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

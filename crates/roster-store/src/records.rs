@@ -265,6 +265,8 @@ pub enum ChangeTopic {
     Token,
     /// Organization relations changed: drop cached principals of the organization.
     Org,
+    /// The whole directory was replaced (a snapshot restored): drop every cache.
+    All,
 }
 
 impl ChangeTopic {
@@ -273,6 +275,7 @@ impl ChangeTopic {
             ChangeTopic::Person => "person",
             ChangeTopic::Token => "token",
             ChangeTopic::Org => "org",
+            ChangeTopic::All => "all",
         }
     }
 
@@ -281,6 +284,7 @@ impl ChangeTopic {
             "person" => ChangeTopic::Person,
             "token" => ChangeTopic::Token,
             "org" => ChangeTopic::Org,
+            "all" => ChangeTopic::All,
             _ => return None,
         })
     }

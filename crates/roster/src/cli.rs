@@ -442,6 +442,16 @@ pub struct ServeArgs {
     /// Lifetime of refresh tokens issued by /v1/access_token.
     #[arg(long, env = "ROSTER_REFRESH_TOKEN_TTL", default_value = "90d", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub refresh_token_ttl: std::time::Duration,
+
+    /// Serve the test control API (faults, request journal, snapshots, clock) on this
+    /// address, a port of its own. Off unless given. Its token is ROSTER_CONTROL_TOKEN, or,
+    /// on a loopback address only, a random one printed once.
+    #[arg(long, env = "ROSTER_CONTROL_LISTEN", value_name = "ADDR")]
+    pub control_listen: Option<SocketAddr>,
+
+    /// How many requests the control API's journal keeps.
+    #[arg(long, env = "ROSTER_JOURNAL_SIZE", default_value_t = roster_server::control::DEFAULT_JOURNAL_SIZE, value_name = "N")]
+    pub journal_size: usize,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,9 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub address: String,
+    /// The control API's base URL, when the config turned it on (`tests/control`).
+    #[allow(dead_code)]
+    pub control_address: Option<String>,
     pub store: Arc<dyn Store>,
     pub client: Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -48,12 +51,14 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
         .await
         .expect("build app");
     let address = format!("http://{}", app.local_addr());
+    let control_address = app.control_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
     TestApp {
         address,
+        control_address,
         store,
         client: Client::builder().build().unwrap(),
         shutdown: Some(tx),

@@ -20,8 +20,24 @@ pub(crate) struct Dialect {
     pub begin_write: &'static str,
     /// The larger of two values: SQLite's scalar `MAX(a, b)`, PostgreSQL's `GREATEST(a, b)`.
     pub greatest: &'static str,
+    /// What makes a text comparison follow code point order, as ranges over keys assume:
+    /// SQLite compares bytes already; PostgreSQL's default collation may not.
+    pub binary_collation: &'static str,
     /// Whether placeholders are numbered (`$1`) rather than `?`.
     numbered_placeholders: bool,
+    /// The catalog, for snapshots (`snapshots.rs`): the name of every table ...
+    pub tables: &'static str,
+    /// ... each foreign key, as (table, the table it references) ...
+    pub foreign_keys: &'static str,
+    /// ... and the columns of the table `?`, in order.
+    pub columns: &'static str,
+    /// Inside a transaction: foreign keys checked at commit rather than at each statement
+    /// (SQLite's pragma; PostgreSQL's covers only deferrable keys, so restores also insert
+    /// parents before children).
+    pub defer_foreign_keys: &'static str,
+    /// What an `INSERT` copying rows as they are says, so that PostgreSQL takes the
+    /// values of `GENERATED ALWAYS` identity columns (`people.seq`) from the copy.
+    pub insert_as_is: &'static str,
     json: Json,
 }
 
@@ -40,7 +56,14 @@ pub(crate) const SQLITE: Dialect = Dialect {
     name: "sqlite",
     begin_write: "BEGIN IMMEDIATE",
     greatest: "MAX",
+    binary_collation: "",
     numbered_placeholders: false,
+    tables: "SELECT name FROM sqlite_master WHERE type = 'table'",
+    foreign_keys: "SELECT m.name, f.\"table\" FROM sqlite_master AS m, \
+                   pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table'",
+    columns: "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+    defer_foreign_keys: "PRAGMA defer_foreign_keys = ON",
+    insert_as_is: "",
     json: Json::Sqlite,
 };
 
@@ -48,7 +71,19 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     name: "postgres",
     begin_write: "BEGIN",
     greatest: "GREATEST",
+    binary_collation: " COLLATE \"C\"",
     numbered_placeholders: true,
+    tables: "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    foreign_keys: "SELECT c.relname::text, r.relname::text FROM pg_constraint k \
+                   JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid \
+                   JOIN pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE k.contype = 'f' AND n.nspname = current_schema()",
+    columns: "SELECT column_name::text FROM information_schema.columns \
+              WHERE table_schema = current_schema() AND table_name = ? \
+              ORDER BY ordinal_position",
+    defer_foreign_keys: "SET CONSTRAINTS ALL DEFERRED",
+    insert_as_is: "OVERRIDING SYSTEM VALUE ",
     json: Json::Postgres,
 };
 
@@ -78,6 +113,32 @@ impl Dialect {
         match self.json {
             Json::Sqlite => format!("json_array({columns})"),
             Json::Postgres => format!("json_build_array({columns})"),
+        }
+    }
+
+    /// The text at `keys` (a fixed path of object keys) inside the JSON text `expr`; NULL
+    /// when absent. Keys come from Roster's own tables of attributes, never from a request.
+    pub fn json_text(&self, expr: &str, keys: &[&str]) -> String {
+        match self.json {
+            Json::Sqlite => format!("json_extract({expr}, '$.{}')", keys.join(".")),
+            Json::Postgres => format!("({expr}::jsonb #>> '{{{}}}')", keys.join(",")),
+        }
+    }
+
+    /// A `FROM` item naming each element of the JSON array text `expr` `{alias}.value`, to
+    /// be read with [`Dialect::json_element_text`].
+    pub fn json_elements(&self, expr: &str, alias: &str) -> String {
+        match self.json {
+            Json::Sqlite => format!("json_each({expr}) {alias}"),
+            Json::Postgres => format!("jsonb_array_elements({expr}::jsonb) {alias}(value)"),
+        }
+    }
+
+    /// The text at `key` of an element that [`Dialect::json_elements`] names `alias`.
+    pub fn json_element_text(&self, alias: &str, key: &str) -> String {
+        match self.json {
+            Json::Sqlite => format!("json_extract({alias}.value, '$.{key}')"),
+            Json::Postgres => format!("({alias}.value #>> '{{{key}}}')"),
         }
     }
 }

@@ -10,7 +10,9 @@
 //!   handed to sqlx;
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
 //! - `people.rs`: the person column list, inserts of one or many people, the page query;
-//! - `oauth.rs`: integrations, codes, grants, sessions and the rest of [`crate::OAuthStore`].
+//! - `oauth.rs`: integrations, codes, grants, sessions and the rest of [`crate::OAuthStore`];
+//! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL;
+//! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
 
 mod db;
 mod dialect;
@@ -18,6 +20,8 @@ mod oauth;
 mod people;
 mod query;
 mod rows;
+mod scim;
+mod snapshots;
 mod writer;
 
 pub(crate) use db::Connect;

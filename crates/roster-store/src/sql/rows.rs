@@ -6,6 +6,7 @@
 //! anything the database should never have held.
 
 use crate::records::*;
+use crate::scim::{ScimExtra, ScimGroupRecord, ScimMember, ScimUserRecord};
 use crate::{StoreError, StoreResult};
 use roster_types::{PersonType, PresenceStatus};
 use uuid::Uuid;
@@ -205,6 +206,83 @@ impl ChangeRow {
             seq: self.seq,
             topic: ChangeTopic::parse(&self.topic)?,
             key: self.key,
+        })
+    }
+}
+
+/// A person with their SCIM attributes (`sql/scim.rs`), which a person created through the
+/// People API does not have yet.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScimUserRow {
+    #[sqlx(flatten)]
+    person: PersonRow,
+    scim_external_id: Option<String>,
+    scim_attributes: Option<String>,
+}
+
+fn json_object(text: Option<&str>) -> StoreResult<serde_json::Map<String, serde_json::Value>> {
+    Ok(match text {
+        Some(text) => serde_json::from_str(text)?,
+        None => serde_json::Map::new(),
+    })
+}
+
+impl TryFrom<ScimUserRow> for ScimUserRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ScimUserRow) -> StoreResult<ScimUserRecord> {
+        Ok(ScimUserRecord {
+            extra: ScimExtra {
+                external_id: row.scim_external_id,
+                attributes: json_object(row.scim_attributes.as_deref())?,
+            },
+            person: row.person.try_into()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScimGroupRow {
+    id: String,
+    org_id: String,
+    display_name: String,
+    external_id: Option<String>,
+    attributes: String,
+    created: i64,
+    last_modified: i64,
+    member_count: i64,
+}
+
+impl TryFrom<ScimGroupRow> for ScimGroupRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ScimGroupRow) -> StoreResult<ScimGroupRecord> {
+        Ok(ScimGroupRecord {
+            id: parse_uuid(&row.id)?,
+            org_id: parse_uuid(&row.org_id)?,
+            display_name: row.display_name,
+            external_id: row.external_id,
+            attributes: json_object(Some(&row.attributes))?,
+            created: row.created,
+            last_modified: row.last_modified,
+            member_count: row.member_count,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScimMemberRow {
+    id: String,
+    display_name: String,
+}
+
+impl TryFrom<ScimMemberRow> for ScimMember {
+    type Error = StoreError;
+
+    fn try_from(row: ScimMemberRow) -> StoreResult<ScimMember> {
+        Ok(ScimMember {
+            person_id: parse_uuid(&row.id)?,
+            display_name: row.display_name,
         })
     }
 }

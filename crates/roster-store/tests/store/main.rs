@@ -15,4 +15,6 @@ mod orgs;
 mod paging;
 mod people;
 mod restore;
+mod scim;
+mod snapshots;
 mod tokens;

@@ -52,6 +52,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("database already initialized; --demo adds people only to a new database");
     }
 
+    let control = match args.control_listen {
+        None => None,
+        Some(listen) => {
+            let given = std::env::var("ROSTER_CONTROL_TOKEN").ok();
+            let (token, generated) = roster_server::control::choose_token(listen, given)
+                .map_err(|message| anyhow::anyhow!(message))?;
+            if generated {
+                eprintln!("Control API token (shown once):\n\n    {token}\n");
+            }
+            Some(roster_server::control::ControlConfig {
+                listen,
+                token,
+                journal_size: args.journal_size,
+            })
+        }
+    };
     let config = ServerConfig {
         listen: args.listen,
         public_url: args.public_url,
@@ -61,12 +77,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         request_timeout: args.request_timeout,
         access_token_ttl: args.access_token_ttl,
         refresh_token_ttl: args.refresh_token_ttl,
+        control,
         ..ServerConfig::default()
     };
     let app = Application::build(config, store.clone())
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(address = %app.local_addr(), "serving the Webex People API under /v1");
+    if let Some(address) = app.control_addr() {
+        tracing::info!(%address, "serving the control API");
+    }
     app.run_until(shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");

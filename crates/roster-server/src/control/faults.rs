@@ -1,0 +1,504 @@
+//! Fault rules: which API requests answer with an error, late, or not at all.
+//!
+//! A rule matches requests by method, path pattern and caller; of the requests it matches,
+//! it skips the first `skip`, then fires for the next `times` (all, without `times`), each
+//! with `probability`, drawn from a generator seeded with `seed`, so that the same seed
+//! gives the same sequence of fired and passed requests. Rules are tried in the order they
+//! were added; the first that fires answers the request, and rules after it do not see it.
+
+use crate::error::ApiError;
+use axum::http::{Method, StatusCode};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A fault rule as a client sends it (`POST /faults`). Every field but one of `status` or
+/// `action` is optional.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Only requests with this HTTP method.
+    pub method: Option<String>,
+    /// Only requests whose path matches this pattern; `*` stands for any characters
+    /// (`/v1/people/*`).
+    pub path: Option<String>,
+    /// Only requests made with a token of this person (person id or email).
+    pub person: Option<String>,
+    /// Only requests made with this token (its id, as `roster token list` shows it).
+    pub token_id: Option<String>,
+    /// The status to answer with: 429, 500, 502, 503, 504 or any 4xx, with Webex's error
+    /// body.
+    pub status: Option<i64>,
+    /// `Retry-After` in seconds, for 429 and 503.
+    pub retry_after: Option<i64>,
+    /// Time added before the answer (or before the real handler, without a status).
+    pub latency_ms: Option<i64>,
+    /// `respond` (default), `drop` (close the connection without an answer) or `stall`
+    /// (never answer; the client gives up).
+    pub action: Option<String>,
+    /// Fire for this many matching requests (after `skip`), then pass them.
+    pub times: Option<i64>,
+    /// Let this many matching requests pass before firing.
+    pub skip: Option<i64>,
+    /// The chance that a matching request fires, from 0 (exclusive) to 1.
+    pub probability: Option<f64>,
+    /// The seed of the generator `probability` draws from (random when absent; the rule
+    /// shows the one used).
+    pub seed: Option<u64>,
+    /// A request that comes back before the `Retry-After` it was given gets 429 again.
+    pub enforce_retry_after: Option<bool>,
+    /// The error message (Webex's usual wording for the status when absent).
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Respond,
+    Drop,
+    Stall,
+}
+
+/// A checked rule, as `GET /faults` shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRule {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The person's id (a person given by email is shown by id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    pub latency_ms: u64,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub times: Option<u64>,
+    pub skip: u64,
+    pub probability: f64,
+    pub seed: u64,
+    pub enforce_retry_after: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// How many requests this rule answered.
+    pub fired: u64,
+    #[serde(skip)]
+    person_uuid: Option<Uuid>,
+    #[serde(skip)]
+    token_uuid: Option<Uuid>,
+}
+
+/// The statuses a rule may answer with besides any 4xx.
+const SERVER_STATUSES: [u16; 4] = [500, 502, 503, 504];
+
+/// How long a stalled request is held at most, so that nothing leaks when a client never
+/// gives up (shutdown releases it sooner).
+pub const STALL_CAP: Duration = Duration::from_secs(600);
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(message.into())
+}
+
+/// A count that must be 0 or more.
+fn count(value: Option<i64>, name: &str) -> Result<Option<u64>, ApiError> {
+    value
+        .map(|v| u64::try_from(v).map_err(|_| bad(format!("'{name}' must be 0 or more, not {v}."))))
+        .transpose()
+}
+
+impl FaultSpec {
+    /// Checks everything that needs no store; `person` is resolved by the caller and passed
+    /// in as `person_uuid` with its wire id.
+    pub fn check(self, person: Option<(Uuid, String)>) -> Result<FaultRule, ApiError> {
+        let method = match self.method {
+            None => None,
+            Some(method) => {
+                let upper = method.to_ascii_uppercase();
+                match Method::from_bytes(upper.as_bytes()) {
+                    Ok(m)
+                        if [
+                            Method::GET,
+                            Method::POST,
+                            Method::PUT,
+                            Method::PATCH,
+                            Method::DELETE,
+                            Method::HEAD,
+                            Method::OPTIONS,
+                        ]
+                        .contains(&m) =>
+                    {
+                        Some(upper)
+                    }
+                    _ => {
+                        return Err(bad(format!(
+                            "'method' must be an HTTP method (GET, POST, PUT, PATCH, DELETE, \
+                             HEAD, OPTIONS), not '{method}'."
+                        )))
+                    }
+                }
+            }
+        };
+        if let Some(path) = &self.path {
+            if !path.starts_with('/')
+                || path.contains(['?', '#'])
+                || path.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(bad(format!(
+                    "'path' can never match: a pattern starts with '/' and has no query, \
+                     fragment or spaces ('{path}')."
+                )));
+            }
+        }
+        let token_uuid = self
+            .token_id
+            .as_deref()
+            .map(|id| {
+                Uuid::parse_str(id)
+                    .map_err(|_| bad(format!("'tokenId' must be a token id, not '{id}'.")))
+            })
+            .transpose()?;
+        let action = match self.action.as_deref() {
+            None | Some("respond") => Action::Respond,
+            Some("drop") => Action::Drop,
+            Some("stall") => Action::Stall,
+            Some(other) => {
+                return Err(bad(format!(
+                    "'action' must be respond, drop or stall, not '{other}'."
+                )))
+            }
+        };
+        let status = match self.status {
+            None => None,
+            Some(s) if (400..500).contains(&s) || SERVER_STATUSES.contains(&(s as u16)) => {
+                Some(s as u16)
+            }
+            Some(s) => {
+                return Err(bad(format!(
+                    "'status' must be 429, 500, 502, 503, 504 or another 4xx, not {s}."
+                )))
+            }
+        };
+        let latency_ms = count(self.latency_ms, "latencyMs")?.unwrap_or(0);
+        if action == Action::Respond && status.is_none() && self.action.is_none() {
+            return Err(bad(
+                "A rule needs 'status' or 'action' (respond with a 'latencyMs', drop or stall).",
+            ));
+        }
+        if action == Action::Respond && status.is_none() && latency_ms == 0 {
+            return Err(bad(
+                "A rule that responds needs a 'status', or a 'latencyMs' to delay the real answer.",
+            ));
+        }
+        if action != Action::Respond && status.is_some() {
+            return Err(bad(format!(
+                "'status' has no meaning with the action '{}'.",
+                self.action.as_deref().unwrap_or_default()
+            )));
+        }
+        let retry_after = count(self.retry_after, "retryAfter")?;
+        if retry_after.is_some() && !matches!(status, Some(429 | 503)) {
+            return Err(bad("'retryAfter' goes with the status 429 or 503."));
+        }
+        let enforce_retry_after = self.enforce_retry_after.unwrap_or(false);
+        if enforce_retry_after && retry_after.is_none() {
+            return Err(bad("'enforceRetryAfter' needs a 'retryAfter'."));
+        }
+        let times = count(self.times, "times")?;
+        if times == Some(0) {
+            return Err(bad("'times' must be 1 or more; delete the rule instead."));
+        }
+        let skip = count(self.skip, "skip")?.unwrap_or(0);
+        let probability = self.probability.unwrap_or(1.0);
+        if !(probability > 0.0 && probability <= 1.0) {
+            return Err(bad(format!(
+                "'probability' must be above 0 and at most 1, not {probability}."
+            )));
+        }
+        let (person_uuid, person_id) = person.unzip();
+        Ok(FaultRule {
+            id: Uuid::new_v4().to_string(),
+            method,
+            path: self.path,
+            person: person_id,
+            token_id: token_uuid.map(|t| t.to_string()),
+            status,
+            retry_after,
+            latency_ms,
+            action,
+            times,
+            skip,
+            probability,
+            seed: self.seed.unwrap_or_else(rand::random),
+            enforce_retry_after,
+            message: self.message,
+            fired: 0,
+            person_uuid,
+            token_uuid,
+        })
+    }
+}
+
+/// What `*` in a path pattern stands for: any characters, `/` included.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = path.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// What a request is, as far as rules can tell.
+pub struct Target<'r> {
+    pub method: &'r Method,
+    pub path: &'r str,
+    pub person: Option<Uuid>,
+    pub token: Option<Uuid>,
+}
+
+/// What to do with a request.
+pub struct Decision {
+    pub fault_id: Option<String>,
+    pub latency: Duration,
+    pub outcome: Outcome,
+}
+
+pub enum Outcome {
+    /// The real handler answers.
+    Handler,
+    Respond(ApiError),
+    Drop,
+    Stall,
+}
+
+struct RuleState {
+    rule: FaultRule,
+    rng: StdRng,
+    /// Matching requests seen so far.
+    matched: u64,
+    /// Until when a retry is refused (`enforceRetryAfter`).
+    not_before: Option<Instant>,
+}
+
+impl RuleState {
+    fn matches(&self, target: &Target) -> bool {
+        let rule = &self.rule;
+        rule.method
+            .as_deref()
+            .is_none_or(|m| m == target.method.as_str())
+            && rule
+                .path
+                .as_deref()
+                .is_none_or(|p| path_matches(p, target.path))
+            && rule.person_uuid.is_none_or(|p| target.person == Some(p))
+            && rule.token_uuid.is_none_or(|t| target.token == Some(t))
+    }
+
+    /// Whether this matching request fires the rule; advances its counters.
+    fn fires(&mut self) -> bool {
+        self.matched += 1;
+        if self.matched <= self.rule.skip {
+            return false;
+        }
+        if self
+            .rule
+            .times
+            .is_some_and(|times| self.rule.fired >= times)
+        {
+            return false;
+        }
+        if self.rule.probability < 1.0 && self.rng.gen::<f64>() >= self.rule.probability {
+            return false;
+        }
+        self.rule.fired += 1;
+        true
+    }
+
+    fn decision(&self, outcome: Outcome) -> Decision {
+        Decision {
+            fault_id: Some(self.rule.id.clone()),
+            latency: Duration::from_millis(self.rule.latency_ms),
+            outcome,
+        }
+    }
+}
+
+/// The rules of one node.
+#[derive(Default)]
+pub struct Faults {
+    rules: Mutex<Vec<RuleState>>,
+    /// Whether any rule is set: requests skip the lock when none is.
+    any: AtomicBool,
+}
+
+impl Faults {
+    pub fn add(&self, rule: FaultRule) -> FaultRule {
+        let mut rules = self.lock();
+        rules.push(RuleState {
+            rng: StdRng::seed_from_u64(rule.seed),
+            rule: rule.clone(),
+            matched: 0,
+            not_before: None,
+        });
+        self.any.store(true, Ordering::Release);
+        rule
+    }
+
+    pub fn list(&self) -> Vec<FaultRule> {
+        self.lock().iter().map(|r| r.rule.clone()).collect()
+    }
+
+    /// False when there was no such rule.
+    pub fn remove(&self, id: &str) -> bool {
+        let mut rules = self.lock();
+        let before = rules.len();
+        rules.retain(|r| r.rule.id != id);
+        self.any.store(!rules.is_empty(), Ordering::Release);
+        rules.len() < before
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+        self.any.store(false, Ordering::Release);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RuleState>> {
+        self.rules.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether any rule could need the caller's identity.
+    pub fn any(&self) -> bool {
+        self.any.load(Ordering::Acquire)
+    }
+
+    pub fn decide(&self, target: &Target, now: Instant) -> Decision {
+        let pass = Decision {
+            fault_id: None,
+            latency: Duration::ZERO,
+            outcome: Outcome::Handler,
+        };
+        if !self.any() {
+            return pass;
+        }
+        let mut rules = self.lock();
+        for state in rules.iter_mut() {
+            if !state.matches(target) {
+                continue;
+            }
+            if let Some(not_before) = state.not_before.filter(|at| *at > now) {
+                let wait = (not_before - now).as_secs_f64().ceil() as u64;
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests. Retry after the time given.",
+                );
+                error.retry_after = Some(wait.max(1));
+                return state.decision(Outcome::Respond(error));
+            }
+            if !state.fires() {
+                continue;
+            }
+            let rule = &state.rule;
+            let outcome = match (rule.action, rule.status) {
+                (Action::Drop, _) => Outcome::Drop,
+                (Action::Stall, _) => Outcome::Stall,
+                (Action::Respond, None) => Outcome::Handler,
+                (Action::Respond, Some(status)) => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+                    let message = rule
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| crate::error::default_message(status).to_string());
+                    let mut error = ApiError::new(status, message);
+                    error.retry_after = rule.retry_after;
+                    Outcome::Respond(error)
+                }
+            };
+            if let (true, Some(seconds)) = (rule.enforce_retry_after, rule.retry_after) {
+                state.not_before = Some(now + Duration::from_secs(seconds));
+            }
+            return state.decision(outcome);
+        }
+        pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_star_stands_for_any_characters() {
+        assert!(path_matches("/v1/people/*", "/v1/people/me"));
+        assert!(path_matches("/v1/people/*", "/v1/people/a/b"));
+        assert!(!path_matches("/v1/people/*", "/v1/people"));
+        assert!(path_matches("/v1/people", "/v1/people"));
+        assert!(!path_matches("/v1/people", "/v1/people/me"));
+        assert!(path_matches("/v1/*/me", "/v1/people/me"));
+        assert!(!path_matches("/v1/*/me", "/v1/people/you"));
+        assert!(path_matches("*", "/anything"));
+        assert!(path_matches("/a*a", "/aa"));
+        assert!(!path_matches("/a*a*a", "/aa"));
+    }
+
+    fn fired_sequence(spec: FaultSpec, requests: usize) -> Vec<bool> {
+        let faults = Faults::default();
+        faults.add(spec.check(None).unwrap());
+        let target = Target {
+            method: &Method::GET,
+            path: "/v1/people/me",
+            person: None,
+            token: None,
+        };
+        (0..requests)
+            .map(|_| faults.decide(&target, Instant::now()).fault_id.is_some())
+            .collect()
+    }
+
+    #[test]
+    fn skip_and_times_pick_the_requests_that_fire() {
+        let spec = FaultSpec {
+            status: Some(503),
+            skip: Some(2),
+            times: Some(1),
+            ..FaultSpec::default()
+        };
+        assert_eq!(fired_sequence(spec, 5), [false, false, true, false, false]);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_sequence() {
+        let spec = |seed| FaultSpec {
+            status: Some(500),
+            probability: Some(0.5),
+            seed: Some(seed),
+            ..FaultSpec::default()
+        };
+        let first = fired_sequence(spec(42), 64);
+        assert_eq!(first, fired_sequence(spec(42), 64));
+        assert_ne!(first, fired_sequence(spec(43), 64));
+        let fired = first.iter().filter(|f| **f).count();
+        assert!((16..=48).contains(&fired), "{fired} of 64");
+    }
+}

@@ -1,0 +1,331 @@
+//! `/Users`: create, list, get, replace, patch, delete, and `/identity/scim/v2/Users/me`.
+//!
+//! Each operation is a function of the caller, the organization and the body, answering an
+//! [`Outcome`]; the HTTP handlers and Bulk (`bulk.rs`) both call them.
+
+use super::error::ScimError;
+use super::user::{user_from_json, user_json};
+use super::{
+    check_access, if_match, path_uuid, query_params, read_body, respond, ListParams, ScimCaller,
+    ScimContext, CISCO_USER, CORE_USER, ENTERPRISE_USER,
+};
+use crate::auth::Caller;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use roster_store::scim::{ScimExtra, ScimUserRecord, Versioned};
+use roster_store::PersonDraft;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What an operation on one resource answers.
+pub struct Outcome {
+    pub status: StatusCode,
+    /// The resource, except for a delete.
+    pub body: Option<Value>,
+    pub version: Option<i64>,
+    pub location: Option<String>,
+}
+
+impl Outcome {
+    pub fn into_response(self) -> Response {
+        match &self.body {
+            Some(body) => respond(self.status, body, self.version, self.location.as_deref()),
+            None => {
+                let mut response = Response::new(axum::body::Body::empty());
+                *response.status_mut() = self.status;
+                response
+            }
+        }
+    }
+}
+
+const USER_SCHEMAS: [&str; 3] = [CORE_USER, ENTERPRISE_USER, CISCO_USER];
+
+fn answer(status: StatusCode, user: &ScimUserRecord, context: &ScimContext) -> Outcome {
+    Outcome {
+        status,
+        body: Some(user_json(user, context)),
+        version: Some(user.version()),
+        location: Some(context.user_location(user.person.id)),
+    }
+}
+
+/// The user `id` of the context's organization.
+async fn existing_user(
+    state: &AppState,
+    context: &ScimContext,
+    id: Uuid,
+) -> Result<ScimUserRecord, ScimError> {
+    match state.store.get_scim_user(id).await? {
+        Some(user) if user.person.org_id == context.org => Ok(user),
+        _ => Err(ScimError::not_found("The user could not be found.")),
+    }
+}
+
+/// Checks what only the directory can tell about a draft: its manager is a person of the
+/// same organization, whose name the person's `manager` shows.
+async fn resolve_manager(state: &AppState, draft: &mut PersonDraft) -> Result<(), ScimError> {
+    draft.manager = None;
+    if let Some(manager) = draft.manager_id {
+        match state.store.get_person(manager).await? {
+            Some(person) if person.org_id == draft.org_id => {
+                draft.manager = Some(person.display_name);
+            }
+            _ => {
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    "'manager.value' is not a user of this organization.",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `password` is write-only. Roster has no sign-in password store on this branch, so a
+/// password is accepted and dropped, never stored or logged (see the README).
+fn accept_password(_password: Option<String>) {}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    context: &ScimContext,
+    body: &Value,
+) -> Result<Outcome, ScimError> {
+    check_access(caller, context.org, true)?;
+    let (mut draft, extra, password) = user_from_json(body, context.org, None)?;
+    resolve_manager(state, &mut draft).await?;
+    let user = state
+        .store
+        .create_scim_user(draft, extra)
+        .await
+        .map_err(|e| match e {
+            roster_store::StoreError::Conflict(_) => ScimError::new(
+                StatusCode::CONFLICT,
+                Some("uniqueness"),
+                "A user with this userName (or one of these emails) already exists.",
+            ),
+            other => other.into(),
+        })?;
+    accept_password(password);
+    tracing::info!(person = %user.person.id, "SCIM user created");
+    Ok(answer(StatusCode::CREATED, &user, context))
+}
+
+/// Writes `body` over the user, conditionally on `version`.
+async fn write(
+    state: &AppState,
+    context: &ScimContext,
+    existing: &ScimUserRecord,
+    body: &Value,
+    version: Option<i64>,
+) -> Result<Outcome, ScimError> {
+    let (mut draft, extra, password): (PersonDraft, ScimExtra, _) =
+        user_from_json(body, context.org, Some(&existing.person))?;
+    resolve_manager(state, &mut draft).await?;
+    let id = existing.person.id;
+    let written = state
+        .store
+        .replace_scim_user(id, draft, extra, version)
+        .await;
+    // Whatever happened, this node's cached copy may be old now; other nodes follow the
+    // change feed (a deactivated user's tokens stop working everywhere).
+    state.caches.forget_person(&id);
+    let user = match written? {
+        Versioned::Written(user) => user,
+        Versioned::Stale => return Err(ScimError::stale()),
+    };
+    accept_password(password);
+    Ok(answer(StatusCode::OK, &user, context))
+}
+
+pub async fn replace(
+    state: &AppState,
+    caller: &Caller,
+    context: &ScimContext,
+    id: Uuid,
+    body: &Value,
+    version: Option<i64>,
+) -> Result<Outcome, ScimError> {
+    check_access(caller, context.org, true)?;
+    let existing = existing_user(state, context, id).await?;
+    write(state, context, &existing, body, version).await
+}
+
+pub async fn patch(
+    state: &AppState,
+    caller: &Caller,
+    context: &ScimContext,
+    id: Uuid,
+    body: &Value,
+    version: Option<i64>,
+) -> Result<Outcome, ScimError> {
+    check_access(caller, context.org, true)?;
+    let existing = existing_user(state, context, id).await?;
+    if version.is_some_and(|v| v != existing.version()) {
+        return Err(ScimError::stale());
+    }
+    let mut resource = user_json(&existing, context);
+    super::patch::apply(&mut resource, body, &USER_SCHEMAS)?;
+    // Conditional on the version read, so a concurrent write is never silently undone.
+    write(
+        state,
+        context,
+        &existing,
+        &resource,
+        Some(existing.version()),
+    )
+    .await
+}
+
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    context: &ScimContext,
+    id: Uuid,
+    version: Option<i64>,
+) -> Result<Outcome, ScimError> {
+    check_access(caller, context.org, true)?;
+    let existing = existing_user(state, context, id).await?;
+    if version.is_some_and(|v| v != existing.version()) {
+        return Err(ScimError::stale());
+    }
+    let deleted = state.store.delete_person(id).await?;
+    state.caches.forget_person(&id);
+    if !deleted {
+        return Err(ScimError::not_found("The user could not be found."));
+    }
+    tracing::info!(person = %id, "SCIM user deleted");
+    Ok(Outcome {
+        status: StatusCode::NO_CONTENT,
+        body: None,
+        version: None,
+        location: None,
+    })
+}
+
+fn org_context(state: &AppState, headers: &HeaderMap, org: &str) -> Result<ScimContext, ScimError> {
+    let org = path_uuid(org, "organization")?;
+    Ok(ScimContext::new(state, headers, org))
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ScimError> {
+    let context = org_context(&state, &headers, &org)?;
+    check_access(&caller, context.org, true)?;
+    let body = read_body(&headers, &bytes)?;
+    Ok(create(&state, &caller, &context, &body)
+        .await?
+        .into_response())
+}
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ScimError> {
+    let context = org_context(&state, &headers, &org)?;
+    check_access(&caller, context.org, false)?;
+    let params = ListParams::parse(&query_params(raw.as_deref())?, context.org, "userName")?;
+    let page = state
+        .store
+        .list_scim_users(&params.query)
+        .await
+        .map_err(|e| match e {
+            roster_store::StoreError::Invalid(reason) => ScimError::bad("invalidFilter", reason),
+            other => other.into(),
+        })?;
+    let resources = page
+        .resources
+        .iter()
+        .map(|user| params.projection.apply(user_json(user, &context)))
+        .collect();
+    let body = super::list_response(page.total, params.query.start_index, resources);
+    Ok(respond(StatusCode::OK, &body, None, None))
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path((org, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ScimError> {
+    let context = org_context(&state, &headers, &org)?;
+    check_access(&caller, context.org, false)?;
+    let projection = super::Projection::parse(&query_params(raw.as_deref())?)?;
+    let user = existing_user(&state, &context, path_uuid(&id, "user")?).await?;
+    let mut outcome = answer(StatusCode::OK, &user, &context);
+    outcome.body = outcome.body.map(|b| projection.apply(b));
+    Ok(outcome.into_response())
+}
+
+pub async fn replace_user(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path((org, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ScimError> {
+    let context = org_context(&state, &headers, &org)?;
+    check_access(&caller, context.org, true)?;
+    let id = path_uuid(&id, "user")?;
+    let body = read_body(&headers, &bytes)?;
+    let version = if_match(&headers)?;
+    Ok(replace(&state, &caller, &context, id, &body, version)
+        .await?
+        .into_response())
+}
+
+pub async fn patch_user(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path((org, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ScimError> {
+    let context = org_context(&state, &headers, &org)?;
+    check_access(&caller, context.org, true)?;
+    let id = path_uuid(&id, "user")?;
+    let body = read_body(&headers, &bytes)?;
+    let version = if_match(&headers)?;
+    Ok(patch(&state, &caller, &context, id, &body, version)
+        .await?
+        .into_response())
+}
+
+pub async fn delete_user(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    Path((org, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    let context = org_context(&state, &headers, &org)?;
+    check_access(&caller, context.org, true)?;
+    let id = path_uuid(&id, "user")?;
+    let version = if_match(&headers)?;
+    Ok(delete(&state, &caller, &context, id, version)
+        .await?
+        .into_response())
+}
+
+/// `GET /identity/scim/v2/Users/me`: the caller's own user, whatever their roles.
+pub async fn get_me(
+    State(state): State<AppState>,
+    ScimCaller(caller): ScimCaller,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    let context = ScimContext::new(&state, &headers, caller.person.org_id);
+    let user = existing_user(&state, &context, caller.person.id).await?;
+    Ok(answer(StatusCode::OK, &user, &context).into_response())
+}
