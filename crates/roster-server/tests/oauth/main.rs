@@ -6,6 +6,7 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod browser;
 mod flow;
 mod harness;
 mod refusals;
