@@ -27,6 +27,9 @@ pub struct Setup {
     /// A browser: no automatic redirects.
     pub browser: Client,
     pub cookies: BTreeMap<String, String>,
+    /// The server the browser and the token requests talk to (`app`'s unless changed: a
+    /// second node on the same database).
+    pub node: String,
 }
 
 pub async fn setup() -> Setup {
@@ -58,13 +61,14 @@ pub async fn setup_with(config: ServerConfig) -> Setup {
         .await
         .unwrap();
     Setup {
-        app,
         org,
         person,
         client_id: integration.client_id,
         secret,
         browser: Client::builder().redirect(Policy::none()).build().unwrap(),
         cookies: BTreeMap::new(),
+        node: app.address.clone(),
+        app,
     }
 }
 
@@ -110,6 +114,10 @@ pub fn location(response: &Response) -> String {
 }
 
 impl Setup {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.node)
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()
@@ -131,7 +139,7 @@ impl Setup {
     pub async fn open(&mut self, query: &str) -> Response {
         let response = self
             .browser
-            .get(self.app.url(&format!("/v1/authorize?{query}")))
+            .get(self.url(&format!("/v1/authorize?{query}")))
             .header(COOKIE, self.cookie_header())
             .send()
             .await
@@ -144,7 +152,7 @@ impl Setup {
     pub async fn post(&mut self, query: &str, form: &[(&str, &str)]) -> Response {
         let response = self
             .browser
-            .post(self.app.url(&format!("/v1/authorize?{query}")))
+            .post(self.url(&format!("/v1/authorize?{query}")))
             .header(COOKIE, self.cookie_header())
             .form(form)
             .send()
@@ -227,7 +235,7 @@ impl Setup {
         all.extend_from_slice(form);
         self.app
             .client
-            .post(self.app.url("/v1/access_token"))
+            .post(self.url("/v1/access_token"))
             .form(&all)
             .send()
             .await

@@ -9,4 +9,5 @@ mod helpers;
 mod browser;
 mod flow;
 mod harness;
+mod nodes;
 mod refusals;
