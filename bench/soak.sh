@@ -7,11 +7,12 @@
 #   SOAK_POSTGRES_URL=skip bash bench/soak.sh --minutes 1   # SQLite only
 #
 # The load (crates/roster-bench/src/bin/soak.rs, from 32 connections): 80% reads (/me, a
-# person by id, a page of 100), 15% writes (creates, full updates), 5% deletes, against a
+# person by id, a page of 100), 15% writes (5% creates, 10% full updates), 5% deletes, against a
 # directory of 10,000 people. Each backend's run must end with: no 5xx, no connection
 # errors, every acknowledged create present and every acknowledged delete gone (a ledger
 # the load generator keeps, checked through the API), resident memory flat after the first
-# fifth of the run (the slope is reported), and open file descriptors and database
+# fifth of the run (at most 16 MiB of growth; the slope is reported; creates and deletes
+# balance, so the directory keeps its size), and open file descriptors and database
 # connections back to their idle counts. The server runs on core 0 and the load on core 1;
 # loopback only; every process is stopped on exit. Results: target/bench/soak.md.
 set -euo pipefail
@@ -101,6 +102,6 @@ for backend in ["sqlite", "postgres"]:
           f"| {len(r['acknowledged_creates_missing'])} | {len(r['acknowledged_deletes_present'])} "
           f"| {rss['start']:.1f} to {rss['end']:.1f} | {rss['slope_mib_per_hour']:+.2f} "
           f"| {r['open_fds']['idle_before']}/{r['open_fds']['idle_after']} | {pool[1]:.0f} of {pool[0]:.0f} | {'PASS' if r['ok'] else 'FAIL'} |")
-print(f"\n{minutes} minutes per backend, 32 connections, 80% reads / 15% writes / 5% deletes, 10,000 people to start.")
+print(f"\n{minutes} minutes per backend, 32 connections, 80% reads / 15% writes (5% creates, 10% updates) / 5% deletes, 10,000 people to start.")
 PY
 exit $failed

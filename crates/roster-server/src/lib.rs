@@ -14,7 +14,8 @@
 //! `cache.rs` (caches read through to the store) and `activity.rs` keep the hot path off
 //! the disk; `limits.rs` holds request sizes and rates; `metrics.rs` keeps every metric;
 //! `state.rs` ties the shared parts together for the handlers; `control/` is the test
-//! control API, on a listener of its own when configured.
+//! control API, on a listener of its own when configured; `oidc/` is OpenID Connect
+//! (discovery, signing keys, id_tokens, userinfo).
 
 pub mod activity;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics;
 pub mod oauth;
+pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod people;
@@ -61,6 +63,11 @@ impl Application {
     /// Binds the listener and starts cache invalidation and activity flushing.
     pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        // The OpenID Connect signing key exists from the first start on (see `oidc/keys.rs`),
+        // and so is part of the snapshot `POST /reset` returns to.
+        oidc::keys::ensure_signing_key(store.as_ref())
+            .await
+            .map_err(std::io::Error::other)?;
         let control = match &config.control {
             Some(control) => {
                 let listener = TcpListener::bind(control.listen).await?;

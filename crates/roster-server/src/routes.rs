@@ -15,7 +15,7 @@
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routing::RouteTable;
-use crate::{oauth, ops, people, scim};
+use crate::{oauth, oidc, ops, people, scim};
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::routes;
@@ -46,6 +46,9 @@ pub fn api() -> RouteTable {
             people::update::update_a_person,
             people::delete::delete_a_person
         ))
+        .routes(routes!(oidc::discovery::openid_configuration))
+        .routes(routes!(oidc::discovery::verification_keys))
+        .routes(routes!(oidc::userinfo::get_user_info))
         .document_at("/openapi.json")
         .undocumented("/healthz", get(ops::healthz))
         .undocumented("/readyz", get(ops::readyz))

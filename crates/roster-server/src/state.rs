@@ -5,6 +5,7 @@ use crate::cache::Caches;
 use crate::config::ServerConfig;
 use crate::control::Controls;
 use crate::limits::Limits;
+use axum::http::{header, HeaderMap};
 use roster_store::Store;
 use std::sync::Arc;
 
@@ -45,5 +46,28 @@ impl AppState {
                 .map(|control| Arc::new(Controls::new(control))),
             config: Arc::new(config),
         }))
+    }
+}
+
+impl SharedState {
+    /// The base URL clients reached us at (no trailing slash): the configured public URL, or
+    /// the request's own `Host` (when it is a plain host[:port]) over plain HTTP. `Link`
+    /// headers and the OpenID Connect issuer are built on it.
+    pub fn public_base(&self, headers: &HeaderMap) -> String {
+        if let Some(public) = &self.config.public_url {
+            return public.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 255
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+            })
+            .map(str::to_string)
+            .unwrap_or_else(|| self.config.listen.to_string());
+        format!("http://{host}")
     }
 }

@@ -8,6 +8,7 @@
 pub mod backup;
 mod error;
 pub mod oauth;
+pub mod oidc;
 mod postgres;
 mod records;
 pub mod rules;
@@ -22,6 +23,7 @@ pub mod token;
 
 pub use error::StoreError;
 pub use oauth::OAuthStore;
+pub use oidc::{NewSigningKey, OidcStore, SigningKeyRecord};
 pub use records::*;
 pub use snapshot::{SnapshotRecord, SnapshotStore};
 pub use sql::SqlStore;
@@ -36,7 +38,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: OAuthStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static {
+pub trait Store:
+    OAuthStore + OidcStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static
+{
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -46,6 +46,12 @@ pub enum Command {
     /// Manage access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// OpenID Connect ("Login with Webex") signing keys: list them, rotate to a new one.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  roster oidc keys\n  roster oidc rotate-key\n  roster oidc keys --json | jq -r 'select(.state == \"active\") | .kid'"
+    )]
+    Oidc(OidcCommand),
     /// Bulk-load people from CSV (with a header row) or JSON Lines in the Person shape.
     #[command(
         after_help = "Examples:\n  roster import people.csv --org Acme\n  roster export > directory.jsonl && roster import directory.jsonl --database-url sqlite://copy.db --create-orgs\n\nCSV columns: email, displayName, firstName, lastName, title, department, manager, avatar,\ntimezone, extension, type, orgId, roles (';'-separated), phone, mobile.\nPeople whose email is already present are left alone, so re-running a file adds no duplicates.\nExit status 1 when any row was rejected (the other rows are imported)."
@@ -518,6 +524,27 @@ pub struct TokenCreateArgs {
 
 /// How an organization is named on the command line.
 const ORG_HELP: &str = "the Webex organization id, its UUID, or its exact display name";
+
+#[derive(Debug, Subcommand)]
+pub enum OidcCommand {
+    /// List the signing keys, newest first: the active one, and retired ones with until
+    /// when /v1/verification still publishes them.
+    Keys {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Print one JSON object per line (kid, state, created, retiredAt, publishedUntil,
+        /// jwk) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new signing key active; prints its key id. The old key signs no more at once
+    /// and stays in the JWKS until the id_tokens it signed have expired (2 hours). Running
+    /// servers use the new key from their next id_token on.
+    RotateKey {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {

@@ -272,7 +272,7 @@ fn checked_asks(request: &Request) -> Result<Asked, Refusal> {
 }
 
 fn secure_cookies(state: &AppState, headers: &HeaderMap) -> bool {
-    crate::people::list::base_url(state, headers).starts_with("https://")
+    state.public_base(headers).starts_with("https://")
 }
 
 /// The sign-in page, with a fresh CSRF cookie.
@@ -497,7 +497,7 @@ async fn issue(
         asked.response_type,
         ResponseType::IdToken | ResponseType::IdTokenToken
     ) {
-        let issuer = format!("{}/v1", crate::people::list::base_url(state, headers));
+        let issuer = crate::oidc::issuer(state, headers);
         let id_token = super::id_token::mint(
             state,
             &super::id_token::IdTokenRequest {
@@ -510,13 +510,10 @@ async fn issue(
             },
         )
         .await?;
-        let Some(id_token) = id_token else {
-            return Ok(request.error(
-                "unsupported_response_type",
-                "This server cannot issue id_tokens yet.",
-            ));
-        };
-        pairs.push(("id_token", id_token));
+        // `checked_asks` made sure an id_token flow has `openid`, so there is one.
+        if let Some(id_token) = id_token {
+            pairs.push(("id_token", id_token));
+        }
     }
     if matches!(
         asked.response_type,

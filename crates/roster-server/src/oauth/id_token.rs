@@ -1,31 +1,20 @@
-//! The one place an id_token joins a token response.
-//!
-//! OpenID Connect (signing keys, the JWKS, the claims) is built in `oidc/`; until that
-//! lands on this branch [`mint`] returns `None`, and the token response has no `id_token`.
+//! The one place an id_token joins a token response or an implicit redirect: for a grant
+//! with `openid`, OpenID Connect's [`crate::oidc::mint_id_token`] signs one.
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use roster_store::PersonRecord;
 
-/// What an id_token is minted from (the same fields as `oidc::IdTokenRequest`).
-pub struct IdTokenRequest<'a> {
-    pub issuer: &'a str,
-    pub client_id: &'a str,
-    pub person: &'a PersonRecord,
-    pub scopes: &'a [String],
-    pub nonce: Option<&'a str>,
-    /// When the person last signed in, in milliseconds since the epoch.
-    pub auth_time: i64,
-}
+pub use crate::oidc::IdTokenRequest;
 
-/// The id_token for a grant with `openid`; `None` without `openid`, or while this server
-/// cannot sign one.
+/// The id_token for a grant with `openid`; `None` without it.
 pub async fn mint(
-    _state: &AppState,
+    state: &AppState,
     request: &IdTokenRequest<'_>,
 ) -> Result<Option<String>, ApiError> {
     if !request.scopes.iter().any(|s| s == "openid") {
         return Ok(None);
     }
-    Ok(None)
+    crate::oidc::mint_id_token(state.store.as_ref(), request)
+        .await
+        .map(Some)
 }

@@ -127,7 +127,7 @@ async fn code_grant(
             "The authorization code has been used already.",
         ));
     }
-    let issuer = format!("{}/v1", crate::people::list::base_url(state, headers));
+    let issuer = crate::oidc::issuer(state, headers);
     let id_token = id_token::mint(
         state,
         &IdTokenRequest {

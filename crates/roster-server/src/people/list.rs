@@ -72,7 +72,7 @@ pub async fn list_people(
     let request = ListRequest::parse(&query, &caller.viewer)?;
     let (mut response, next) = one_page(&state, &caller, &request).await?;
     if let Some(cursor) = next {
-        let base = base_url(&state, &headers);
+        let base = state.public_base(&headers);
         let link = next_link(&base, uri.path(), &query, &encode_cursor(&cursor));
         if let Ok(value) = HeaderValue::from_str(&link) {
             response.headers_mut().insert("Link", value);
@@ -365,26 +365,6 @@ pub fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
         name_key: Some(key.to_string()),
         seq: seq.parse().map_err(|_| invalid())?,
     })
-}
-
-/// The base URL clients reached us at: the configured public URL, or the request's own
-/// `Host` (when it is a plain host[:port]) over plain HTTP.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(public) = &state.config.public_url {
-        return public.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| state.config.listen.to_string());
-    format!("http://{host}")
 }
 
 /// `<base/path?every original parameter&cursor=...>; rel="next"`.

@@ -308,3 +308,37 @@ async fn an_admin_deletes_every_grant_of_a_client_in_their_org() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_openid_grant_gets_an_id_token_for_its_client_with_its_nonce() {
+    use base64::Engine;
+    let mut s = setup().await;
+    let client_id = s.client_id.clone();
+    let query = format!(
+        "{}&nonce=n-0S6_WzA2Mj",
+        authorize_query(&client_id, "openid email spark:people_read", "s")
+    );
+    let code = s.authorize(&query).await["code"].clone();
+    let tokens = s.exchange(&code).await;
+    let id_token = tokens["id_token"]
+        .as_str()
+        .expect("an id_token with openid");
+    let payload = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["aud"], client_id);
+    assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(claims["sub"], s.person.id.to_string());
+    assert_eq!(claims["email"], s.person.emails[0]);
+    assert_eq!(claims["iss"], format!("{}/v1", s.app.address));
+    // openid without a nonce is refused back to the app.
+    let response = s.open(&authorize_query(&client_id, "openid", "s")).await;
+    assert_eq!(
+        redirect_params(&location(&response))["error"],
+        "invalid_request"
+    );
+}

@@ -11,12 +11,14 @@
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
 //! - `people.rs`: the person column list, inserts of one or many people, the page query;
 //! - `oauth.rs`: integrations, codes, grants, sessions and the rest of [`crate::OAuthStore`];
+//! - `oidc.rs`: the signing keys of OpenID Connect;
 //! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL;
 //! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
 
 mod db;
 mod dialect;
 mod oauth;
+mod oidc;
 mod people;
 mod query;
 mod rows;

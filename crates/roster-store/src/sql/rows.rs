@@ -5,6 +5,7 @@
 //! stored text into typed values (UUIDs, JSON lists, enums) and fail with a clear message on
 //! anything the database should never have held.
 
+use crate::oidc::SigningKeyRecord;
 use crate::records::*;
 use crate::scim::{ScimExtra, ScimGroupRecord, ScimMember, ScimUserRecord};
 use crate::{StoreError, StoreResult};
@@ -187,6 +188,30 @@ impl TryFrom<TokenRow> for TokenRecord {
                 .as_deref()
                 .map(parse_uuid)
                 .transpose()?,
+        })
+    }
+}
+
+/// A row of `oidc_signing_keys`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SigningKeyRow {
+    kid: String,
+    private_key_pem: Option<String>,
+    public_jwk: String,
+    created: i64,
+    retired_at: Option<i64>,
+}
+
+impl TryFrom<SigningKeyRow> for SigningKeyRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SigningKeyRow) -> StoreResult<SigningKeyRecord> {
+        Ok(SigningKeyRecord {
+            kid: row.kid,
+            private_key_pem: row.private_key_pem,
+            public_jwk: row.public_jwk,
+            created: row.created,
+            retired_at: row.retired_at,
         })
     }
 }

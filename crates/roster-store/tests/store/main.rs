@@ -11,6 +11,7 @@ mod helpers;
 mod import;
 mod lifecycle;
 mod oauth;
+mod oidc;
 mod orgs;
 mod paging;
 mod people;

@@ -7,6 +7,7 @@ mod import;
 mod init;
 mod integration;
 mod migrate;
+mod oidc;
 mod org;
 mod output;
 mod person;
@@ -14,7 +15,7 @@ mod presence;
 mod serve;
 mod token;
 
-use crate::cli::{Command, OrgCommand, PersonCommand, PresenceCommand, TokenCommand};
+use crate::cli::{Command, OidcCommand, OrgCommand, PersonCommand, PresenceCommand, TokenCommand};
 use anyhow::Context;
 use roster_store::{Store, StoreOptions};
 use std::sync::Arc;
@@ -29,6 +30,12 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Token(TokenCommand::Revoke { database, id }) => {
             token::revoke(&database.database_url, id).await
+        }
+        Command::Oidc(OidcCommand::Keys { database, json }) => {
+            oidc::keys(&database.database_url, json).await
+        }
+        Command::Oidc(OidcCommand::RotateKey { database }) => {
+            oidc::rotate_key(&database.database_url).await
         }
         Command::Import(args) => import::run(args).await,
         Command::MigrateStore(args) => migrate::run(args).await,
