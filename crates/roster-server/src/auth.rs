@@ -12,7 +12,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use roster_store::token::{self, Digest256};
-use roster_store::PersonRecord;
+use roster_store::{PersonRecord, TokenRecord};
 use std::sync::{Arc, Mutex};
 
 /// The bearer token of a request, if the header has the `Bearer <token>` shape.
@@ -70,6 +70,8 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 pub struct Caller {
     pub person: Arc<PersonRecord>,
     pub viewer: Viewer,
+    /// The token the request came with (its scopes decide what it may do).
+    pub token: Arc<TokenRecord>,
     /// The time the request was authenticated, used for every derived value it shows.
     pub now: i64,
     /// The caller's own newest activity noted in memory (this request's, or later).
@@ -160,9 +162,18 @@ impl Caller {
         Ok(Caller {
             person,
             viewer,
+            token: record,
             now,
             noted_activity,
         })
+    }
+}
+
+impl Caller {
+    /// Refuses (403, naming the scopes) a token that carries none of `any_of`. Tokens
+    /// without scopes (`roster token create`) have full access.
+    pub fn require_scope(&self, any_of: &[&str]) -> Result<(), ApiError> {
+        crate::oauth::scopes::require(self.token.scopes.as_deref(), any_of)
     }
 }
 

@@ -327,6 +327,8 @@ mod tests {
                     created: 0,
                     expires_at: None,
                     revoked_at: None,
+                    scopes: None,
+                    authorization_id: None,
                 }),
             );
             caches

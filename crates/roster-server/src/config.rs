@@ -39,6 +39,10 @@ pub struct ServerConfig {
     pub rate_limit_per_minute: u32,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Lifetime of access tokens issued by `/v1/access_token` (Webex: 14 days).
+    pub access_token_ttl: Duration,
+    /// Lifetime of refresh tokens (Webex: 90 days); refreshing does not extend it.
+    pub refresh_token_ttl: Duration,
     /// The control API's listener and token (`control/`); off when `None`.
     pub control: Option<crate::control::ControlConfig>,
 }
@@ -58,6 +62,8 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             shutdown_grace: Duration::from_secs(30),
+            access_token_ttl: Duration::from_secs(14 * 86_400),
+            refresh_token_ttl: Duration::from_secs(90 * 86_400),
             control: None,
         }
     }

@@ -32,6 +32,11 @@ use std::time::Instant;
 use tower::ServiceExt;
 use tracing::Instrument;
 
+/// The address of the client a routed request came from (for per-address sign-in
+/// throttling); set on every request that goes through the router.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub SocketAddr);
+
 /// The service hyper calls for each request of one connection.
 #[derive(Clone)]
 pub struct Edge(Arc<Connection>);
@@ -171,6 +176,9 @@ impl Edge {
             return direct.call(state, parts, digest, path_param);
         }
         let mut request = request.map(Body::new);
+        request
+            .extensions_mut()
+            .insert(ClientAddress(self.0.client));
         if let Some(digest) = digest {
             request.extensions_mut().insert(BearerDigest(digest));
         }

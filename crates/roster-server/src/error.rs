@@ -18,7 +18,15 @@ pub struct ErrorMessage {
     pub message: Cow<'static, str>,
     /// More specific text for `errors[0].description`; the message is repeated when absent.
     pub description: Option<String>,
+    /// An OAuth error code (RFC 6749, 5.2): the body then also has `error` and
+    /// `error_description` (the description, or else the message).
+    pub oauth_error: Option<&'static str>,
 }
+
+/// Marks an error response whose body is already final (an HTML error page): the tracking
+/// middleware then leaves the body alone.
+#[derive(Debug, Clone, Copy)]
+pub struct FinalBody;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -38,6 +46,7 @@ impl ApiError {
             message: ErrorMessage {
                 message: message.into(),
                 description: None,
+                oauth_error: None,
             },
             retry_after: None,
         }
@@ -46,6 +55,15 @@ impl ApiError {
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.message.description = Some(description.into());
         self
+    }
+
+    /// An OAuth error (token, revoke): `status` with `error` as RFC 6749 names it, and the
+    /// Webex fields besides.
+    pub fn oauth(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        let description = description.into();
+        let mut api = Self::new(status, description.clone()).with_description(description);
+        api.message.oauth_error = Some(error);
+        api
     }
 
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {

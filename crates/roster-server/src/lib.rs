@@ -26,6 +26,7 @@ pub mod edge;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod oauth;
 pub mod oidc;
 pub mod openapi;
 pub mod ops;

@@ -34,6 +34,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 .insert(crate::error::ErrorMessage {
                     message: "The database is unreachable.".into(),
                     description: None,
+                    oauth_error: None,
                 });
             response
         }

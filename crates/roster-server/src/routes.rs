@@ -15,7 +15,7 @@
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routing::RouteTable;
-use crate::{oidc, ops, people, scim};
+use crate::{oauth, oidc, ops, people, scim};
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::routes;
@@ -33,7 +33,7 @@ macro_rules! hot {
 
 /// The People API, as served on the main listener.
 pub fn api() -> RouteTable {
-    let table = RouteTable::new(ApiDoc::openapi())
+    let table = oauth::register(RouteTable::new(ApiDoc::openapi()))
         // `/v1/people/` (trailing slash, as the JavaScript SDK's batcher sends it) is
         // `/v1/people`.
         .routes_with_alias(

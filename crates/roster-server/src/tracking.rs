@@ -5,7 +5,7 @@
 //! responses get their Webex body here (or, from a SCIM endpoint, the SCIM error body), with
 //! the tracking id equal to the header.
 
-use crate::error::{default_message, ErrorMessage};
+use crate::error::{default_message, ErrorMessage, FinalBody};
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
@@ -67,6 +67,9 @@ pub fn finish_response(mut response: Response, tracking_id: &str) -> Response {
 
 /// Replaces the body of an error response with the Webex error body.
 fn with_error_body(response: Response, tracking_id: &str) -> Response {
+    if response.extensions().get::<FinalBody>().is_some() {
+        return response;
+    }
     let (mut parts, _body) = response.into_parts();
     if let Some(fault) = parts.extensions.remove::<crate::scim::ScimFault>() {
         // A SCIM endpoint's error: RFC 7644's body rather than Webex's.
@@ -78,15 +81,27 @@ fn with_error_body(response: Response, tracking_id: &str) -> Response {
         parts.headers.remove(axum::http::header::CONTENT_LENGTH);
         return Response::from_parts(parts, Body::from(bytes));
     }
-    let (message, description) = match parts.extensions.remove::<ErrorMessage>() {
-        Some(m) => (m.message.into_owned(), m.description),
-        None => (default_message(parts.status).to_string(), None),
+    let (message, description, oauth_error) = match parts.extensions.remove::<ErrorMessage>() {
+        Some(m) => (m.message.into_owned(), m.description, m.oauth_error),
+        None => (default_message(parts.status).to_string(), None, None),
     };
     let mut body = ErrorBody::new(message, tracking_id);
     if let Some(description) = description {
         body.errors[0].description = description;
     }
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let bytes = match oauth_error {
+        None => serde_json::to_vec(&body),
+        // RFC 6749's fields first, then Webex's: OAuth clients read the first two, Webex
+        // SDKs the rest.
+        Some(error) => serde_json::to_vec(&serde_json::json!({
+            "error": error,
+            "error_description": body.errors[0].description,
+            "message": body.message,
+            "errors": body.errors,
+            "trackingId": body.tracking_id,
+        })),
+    }
+    .unwrap_or_default();
     parts.headers.insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static(JSON_CONTENT_TYPE),

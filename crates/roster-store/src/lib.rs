@@ -7,6 +7,7 @@
 
 pub mod backup;
 mod error;
+pub mod oauth;
 pub mod oidc;
 mod postgres;
 mod records;
@@ -21,6 +22,7 @@ pub mod testing;
 pub mod token;
 
 pub use error::StoreError;
+pub use oauth::OAuthStore;
 pub use oidc::{NewSigningKey, OidcStore, SigningKeyRecord};
 pub use records::*;
 pub use snapshot::{SnapshotRecord, SnapshotStore};
@@ -36,7 +38,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything Roster persists. Implementations must be safe to share between tasks and,
 /// for the server backends, between processes on the same database.
 #[async_trait]
-pub trait Store: OidcStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static {
+pub trait Store:
+    OAuthStore + OidcStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static
+{
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -244,6 +244,10 @@ pub struct TokenRecord {
     pub created: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The OAuth scopes the token carries; `None` is full access (`roster token create`).
+    pub scopes: Option<Vec<String>>,
+    /// The OAuth grant it was issued under (see `oauth.rs`).
+    pub authorization_id: Option<Uuid>,
 }
 
 impl TokenRecord {

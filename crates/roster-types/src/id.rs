@@ -20,6 +20,10 @@ pub enum IdKind {
     Role,
     License,
     Location,
+    /// An integration (`APPLICATION/<client id>`).
+    Application,
+    /// An OAuth grant (`AUTHORIZATION/<uuid>`).
+    Authorization,
 }
 
 impl IdKind {
@@ -30,6 +34,8 @@ impl IdKind {
             IdKind::Role => "ROLE",
             IdKind::License => "LICENSE",
             IdKind::Location => "LOCATION",
+            IdKind::Application => "APPLICATION",
+            IdKind::Authorization => "AUTHORIZATION",
         }
     }
 
@@ -40,6 +46,8 @@ impl IdKind {
             "ROLE" => IdKind::Role,
             "LICENSE" => IdKind::License,
             "LOCATION" => IdKind::Location,
+            "APPLICATION" => IdKind::Application,
+            "AUTHORIZATION" => IdKind::Authorization,
             _ => return None,
         })
     }
@@ -52,6 +60,8 @@ impl IdKind {
             IdKind::Role => "role",
             IdKind::License => "license",
             IdKind::Location => "location",
+            IdKind::Application => "application",
+            IdKind::Authorization => "authorization",
         }
     }
 }

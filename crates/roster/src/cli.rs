@@ -124,6 +124,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ControlCommand,
     },
+    /// Register OAuth integrations (clients of `/v1/authorize` and `/v1/access_token`),
+    /// directly on the database.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  roster integration create --name \"Planner\" --redirect-uri http://localhost:3000/callback --scope spark:people_read\n  roster integration list\n  roster integration rotate-secret C1234..."
+    )]
+    Integration(IntegrationCommand),
 }
 
 /// Where the control API is, its token, and how to print.
@@ -247,6 +254,72 @@ pub enum ClockCommand {
     Set { now: String },
     /// Back to real time.
     Real,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Register an integration; prints its client id and its client secret (shown once,
+    /// stored only as a hash).
+    Create(IntegrationCreateArgs),
+    /// List integrations (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only this organization's integrations.
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// Print one JSON object per integration and line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one integration.
+    Show {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The client id.
+        client_id: String,
+        /// Print a JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an integration and revoke every token issued to it.
+    Delete {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The client id.
+        client_id: String,
+    },
+    /// Replace an integration's client secret; prints the new one (shown once).
+    RotateSecret {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The client id.
+        client_id: String,
+        /// Print a JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IntegrationCreateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The name people see on the consent page.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// A redirect URI, matched exactly (repeat for several).
+    #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+    pub redirect_uris: Vec<String>,
+    /// A data scope the integration may ask for (repeat for several), e.g. spark:people_read.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// The organization; needed only when the database has several.
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Print one JSON object: id, clientId, clientSecret, redirectUris, scopes.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the API is and who is asking.
@@ -510,6 +583,12 @@ pub struct ServeArgs {
     /// people and rendered-answer caches are also bounded in bytes (32 MiB and 16 MiB).
     #[arg(long, env = "ROSTER_CACHE_CAPACITY", default_value_t = roster_server::config::DEFAULT_CACHE_CAPACITY, value_name = "N")]
     pub cache_capacity: u64,
+    /// Lifetime of access tokens issued by /v1/access_token.
+    #[arg(long, env = "ROSTER_ACCESS_TOKEN_TTL", default_value = "14d", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub access_token_ttl: std::time::Duration,
+    /// Lifetime of refresh tokens issued by /v1/access_token.
+    #[arg(long, env = "ROSTER_REFRESH_TOKEN_TTL", default_value = "90d", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub refresh_token_ttl: std::time::Duration,
 
     /// Serve the test control API (faults, request journal, snapshots, clock) on this
     /// address, a port of its own. Off unless given. Its token is ROSTER_CONTROL_TOKEN, or,
@@ -575,6 +654,10 @@ pub struct TokenCreateArgs {
     /// Lifetime of the token (e.g. 30m, 12h, 90d); without it the token does not expire.
     #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub ttl: Option<std::time::Duration>,
+    /// Limit the token to these OAuth scopes (repeat for several); without it the token
+    /// has full access.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
     /// A note to recognise the token by in listings.
     #[arg(long, value_name = "TEXT")]
     pub label: Option<String>,
@@ -681,6 +764,23 @@ pub enum PersonCommand {
         after_help = "Examples:\n  roster person remove ada@acme.test\n  roster person remove f5b36187-c8dd-4727-8b2f-f9c447f29046"
     )]
     Remove(PersonRemoveArgs),
+    /// Set a person's password for the sign-in page (stored as an Argon2id hash).
+    #[command(
+        after_help = "Examples:\n  roster person password ada@acme.test\n  printf '%s' \"$PASSWORD\" | roster person password ada@acme.test --password-stdin"
+    )]
+    Password(PersonPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PersonPasswordArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The person's Webex id, UUID or email address.
+    #[arg(value_name = "ID|EMAIL")]
+    pub person: String,
+    /// Read the password from standard input (one line) instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// The admin roles that can be given on the command line (`--role full-admin`).

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::python::python_venv;
+use common::python::{python_venv, show};
 use common::{roster, serve, sqlite, Server};
 
 use std::io::{BufRead, BufReader, Read};
@@ -199,4 +199,102 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A fresh authorization code for `email`, as `/v1/authorize` gives it after a sign-in that
+/// was approved ahead of time in the database (the browser flow is tested in
+/// `roster-server/tests/oauth/browser.rs`).
+fn approved_code(demo: &Demo, email: &str, client_id: &str, redirect: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = roster_store::open(&demo.database_url, &Default::default())
+            .await
+            .unwrap();
+        let person = store.find_person_by_email(email).await.unwrap().unwrap();
+        store
+            .approve_sign_in(person.id, Some(client_id))
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let query = query_string(&[
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect),
+        ("scope", "spark:people_read"),
+    ]);
+    let browser = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = browser
+        .get(format!("{}/v1/authorize?{query}", demo.server.base))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let url = reqwest::Url::parse(&location).unwrap();
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned());
+    code.unwrap_or_else(|| panic!("no code in {location}"))
+}
+
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut url = reqwest::Url::parse("http://x/").unwrap();
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.query().unwrap_or_default().to_string()
+}
+
+#[test]
+fn the_python_sdk_exchanges_codes_and_refreshes_tokens() {
+    let python = sdk_venv();
+    let demo = Demo::start(&[]);
+    let redirect = "http://127.0.0.1:9/callback";
+    let created = roster(&[
+        "integration",
+        "create",
+        "--name",
+        "SDK app",
+        "--redirect-uri",
+        redirect,
+        "--scope",
+        "spark:people_read",
+        "--json",
+    ])
+    .database(&demo.database_url)
+    .ok();
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let client_id = created["clientId"].as_str().unwrap();
+    let secret = created["clientSecret"].as_str().unwrap();
+    let email = "alan.turing@example.com";
+    let first = approved_code(&demo, email, client_id, redirect);
+    let second = approved_code(&demo, email, client_id, redirect);
+
+    let script = sdk_dir().join("test_oauth_sdk.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .env("ROSTER_BASE_URL", &demo.server.base)
+        .env("ROSTER_CLIENT_ID", client_id)
+        .env("ROSTER_CLIENT_SECRET", secret)
+        .env("ROSTER_REDIRECT_URI", redirect)
+        .env("ROSTER_CODE", &first)
+        .env("ROSTER_SECOND_CODE", &second)
+        .env("ROSTER_EXPECTED_EMAIL", email)
+        .env_remove("WEBEX_ACCESS_TOKEN")
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+    let report = show(&output);
+    assert!(
+        output.status.success(),
+        "the OAuth SDK script failed\n{report}"
+    );
+    assert!(
+        report.contains("OK: the SDK's OAuth calls work"),
+        "{report}"
+    );
 }

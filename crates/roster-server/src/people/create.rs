@@ -45,6 +45,7 @@ pub async fn create_a_person(
     query: QueryParams,
     JsonBody(input): JsonBody<PersonInput>,
 ) -> Result<Response, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_WRITE)?;
     let calling_data = query.bool("callingData", false)?;
     let min_response = query.bool("minResponse", false)?;
     if caller.viewer.admin != AdminRights::Write {

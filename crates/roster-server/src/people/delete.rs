@@ -32,6 +32,7 @@ pub async fn delete_a_person(
     caller: Caller,
     Path(person_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_WRITE)?;
     let person = visible_person(&state, &caller, &person_id).await?;
     if !caller.viewer.can_manage(person.org_id) {
         return Err(ApiError::forbidden(

@@ -35,6 +35,7 @@ pub async fn get_person_details(
     Path(person_id): Path<String>,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_READ)?;
     let options = ViewOptions {
         calling_data: query.bool("callingData", false)?,
         ..ViewOptions::new(ViewContext::Get)

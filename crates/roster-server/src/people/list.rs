@@ -68,6 +68,7 @@ pub async fn list_people(
     headers: HeaderMap,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_READ)?;
     let request = ListRequest::parse(&query, &caller.viewer)?;
     let (mut response, next) = one_page(&state, &caller, &request).await?;
     if let Some(cursor) = next {

@@ -34,6 +34,7 @@ pub async fn get_my_own_details(
     caller: Caller,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_READ)?;
     let options = ViewOptions {
         calling_data: query.bool("callingData", false)?,
         ..ViewOptions::new(ViewContext::Me)

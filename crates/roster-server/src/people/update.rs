@@ -49,6 +49,7 @@ pub async fn update_a_person(
     query: QueryParams,
     JsonBody(input): JsonBody<PersonInput>,
 ) -> Result<Response, ApiError> {
+    caller.require_scope(crate::oauth::scopes::PEOPLE_WRITE)?;
     let calling_data = query.bool("callingData", false)?;
     let min_response = query.bool("minResponse", false)?;
     let existing = visible_person(&state, &caller, &person_id).await?;

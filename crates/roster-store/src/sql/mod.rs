@@ -10,12 +10,14 @@
 //!   handed to sqlx;
 //! - `rows.rs`: `#[derive(sqlx::FromRow)]` row types and their conversion into records;
 //! - `people.rs`: the person column list, inserts of one or many people, the page query;
+//! - `oauth.rs`: integrations, codes, grants, sessions and the rest of [`crate::OAuthStore`];
 //! - `oidc.rs`: the signing keys of OpenID Connect;
 //! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL;
 //! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
 
 mod db;
 mod dialect;
+mod oauth;
 mod oidc;
 mod people;
 mod query;
@@ -408,26 +410,18 @@ impl Store for SqlStore {
         label: Option<&str>,
         expires_at: Option<i64>,
     ) -> StoreResult<TokenRecord> {
-        let token = TokenRecord {
-            id: Uuid::new_v4(),
+        let token = crate::oauth::NewToken {
             person_id: person,
+            token_hash: token_hash.to_string(),
             label: label.map(str::to_string),
-            created: self.clock().now_millis(),
             expires_at,
-            revoked_at: None,
+            scopes: None,
+            authorization_id: None,
         };
-        let sql = Query::new(
-            "INSERT INTO tokens (id, person_id, token_hash, label, created, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(token.id)
-        .bind(person)
-        .bind(token_hash)
-        .bind(&token.label)
-        .bind(token.created)
-        .bind(expires_at);
-        self.write_statement(sql).await?;
-        Ok(token)
+        self.db
+            .write(move |tx| Box::pin(async move { oauth::insert_token(tx, &token).await }))
+            .await?
+            .ok_or_else(|| StoreError::Database("a token without a grant was not stored".into()))
     }
 
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
@@ -498,9 +492,9 @@ impl Store for SqlStore {
         for chunk in tokens.chunks(1000) {
             let mut sql = Query::new(
                 "INSERT INTO tokens (id, person_id, token_hash, label, created, expires_at, \
-                 revoked_at) VALUES ",
+                 revoked_at, scopes, authorization_id) VALUES ",
             );
-            sql.push_rows(chunk.iter().map(|(t, hash)| -> [Value; 7] {
+            sql.push_rows(chunk.iter().map(|(t, hash)| -> [Value; 9] {
                 [
                     t.id.into(),
                     t.person_id.into(),
@@ -509,6 +503,8 @@ impl Store for SqlStore {
                     t.created.into(),
                     t.expires_at.into(),
                     t.revoked_at.into(),
+                    t.scopes.as_deref().map(crate::oauth::join_scopes).into(),
+                    t.authorization_id.into(),
                 ]
             }));
             sql.push(" ON CONFLICT DO NOTHING");

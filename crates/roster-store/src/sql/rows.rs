@@ -167,6 +167,8 @@ pub(crate) struct TokenRow {
     created: i64,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
+    scopes: Option<String>,
+    authorization_id: Option<String>,
 }
 
 impl TryFrom<TokenRow> for TokenRecord {
@@ -180,6 +182,12 @@ impl TryFrom<TokenRow> for TokenRecord {
             created: row.created,
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
+            scopes: row.scopes.as_deref().map(crate::oauth::split_scopes),
+            authorization_id: row
+                .authorization_id
+                .as_deref()
+                .map(parse_uuid)
+                .transpose()?,
         })
     }
 }

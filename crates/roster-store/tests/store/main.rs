@@ -10,6 +10,7 @@ mod emails;
 mod helpers;
 mod import;
 mod lifecycle;
+mod oauth;
 mod oidc;
 mod orgs;
 mod paging;

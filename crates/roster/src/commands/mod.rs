@@ -6,6 +6,7 @@ mod control;
 mod export;
 mod import;
 mod init;
+mod integration;
 mod migrate;
 mod oidc;
 mod org;
@@ -69,6 +70,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Person(PersonCommand::Show(args)) => person::show(args).await,
         Command::Person(PersonCommand::Remove(args)) => person::remove(args).await,
         Command::Control { control, command } => control::run(control, command).await,
+        Command::Person(PersonCommand::Password(args)) => person::password(args).await,
+        Command::Integration(command) => integration::run(command).await,
     }
 }
 

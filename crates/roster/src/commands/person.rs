@@ -4,7 +4,9 @@ use super::org::resolve_org;
 use super::output::{
     emit, person_card, person_id, person_json, person_row, printable, role_slug, Table,
 };
-use crate::cli::{PersonAddArgs, PersonListArgs, PersonRemoveArgs, PersonShowArgs};
+use crate::cli::{
+    PersonAddArgs, PersonListArgs, PersonPasswordArgs, PersonRemoveArgs, PersonShowArgs,
+};
 use anyhow::{bail, Context};
 use roster_store::rules::{derived_display_name, is_valid_email, text_problem};
 use roster_store::{
@@ -99,7 +101,7 @@ async fn add_in(store: &dyn Store, args: PersonAddArgs) -> anyhow::Result<Person
 }
 
 /// The organization to use when none is named: the only one there is.
-async fn only_org(store: &dyn Store) -> anyhow::Result<OrgRecord> {
+pub async fn only_org(store: &dyn Store) -> anyhow::Result<OrgRecord> {
     let mut orgs = store
         .list_orgs()
         .await
@@ -254,4 +256,53 @@ pub async fn resolve_person(store: &dyn Store, raw: &str) -> anyhow::Result<Pers
         .await
         .context("cannot look up the person")?
         .with_context(|| format!("no person has the id '{}'", printable(raw)))
+}
+
+/// Shortest password accepted: the sign-in page is for test people, yet a one-letter
+/// password is almost always a slip.
+const MIN_PASSWORD_CHARS: usize = 8;
+
+pub async fn password(args: PersonPasswordArgs) -> anyhow::Result<()> {
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let first = rpassword::prompt_password("New password: ")
+            .context("cannot read the password (use --password-stdin without a terminal)")?;
+        let again = rpassword::prompt_password("Repeat it: ")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        first
+    };
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+    }
+    let store = super::open_store(&args.database.database_url).await?;
+    let result = async {
+        let person = resolve_person(store.as_ref(), &args.person).await?;
+        let hash = roster_store::oauth::password::hash(&password);
+        if !store
+            .set_password(person.id, &hash)
+            .await
+            .context("cannot store the password")?
+        {
+            bail!(
+                "no person matches '{}' any more",
+                printable(args.person.trim())
+            );
+        }
+        eprintln!(
+            "Set the password of {} <{}>.",
+            printable(&person.display_name),
+            printable(&person.emails.join(", "))
+        );
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result
 }

@@ -41,6 +41,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 seed::EXAMPLE_EMAIL,
                 example.token
             );
+            let password = demo_passwords(store.as_ref(), &org)
+                .await
+                .context("cannot give the demo people a password")?;
+            eprintln!(
+                "Every demo person signs in at /v1/authorize with the password (shown once):\n\n    {password}\n"
+            );
         }
     } else if args.demo {
         tracing::info!("database already initialized; --demo adds people only to a new database");
@@ -70,6 +76,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         request_timeout: args.request_timeout,
         cache_capacity: args.cache_capacity,
+        access_token_ttl: args.access_token_ttl,
+        refresh_token_ttl: args.refresh_token_ttl,
         control,
         ..ServerConfig::default()
     };
@@ -84,6 +92,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Gives every person of the demo organization one new random password; returns it.
+async fn demo_passwords(
+    store: &dyn roster_store::Store,
+    org: &roster_store::OrgRecord,
+) -> anyhow::Result<String> {
+    let password = roster_store::oauth::credentials::new_client_secret()[..16].to_string();
+    let hash = roster_store::oauth::password::hash(&password);
+    let query = roster_store::PeopleQuery {
+        org_ids: vec![org.id],
+        limit: 1000,
+        ..roster_store::PeopleQuery::default()
+    };
+    for person in store.list_people(&query).await? {
+        store.set_password(person.id, &hash).await?;
+    }
+    Ok(password)
 }
 
 /// Ctrl-C or SIGTERM.

@@ -25,9 +25,25 @@ pub async fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let token = seed::issue_token(store.as_ref(), &person, args.label.as_deref(), expires_at)
-        .await
-        .context("cannot store the token")?;
+    let token = if args.scopes.is_empty() {
+        seed::issue_token(store.as_ref(), &person, args.label.as_deref(), expires_at)
+            .await
+            .context("cannot store the token")?
+    } else {
+        let secret = roster_store::token::generate(person.org_id);
+        store
+            .create_token_with(roster_store::oauth::NewToken {
+                person_id: person.id,
+                token_hash: roster_store::token::hash(&secret),
+                label: args.label.clone(),
+                expires_at,
+                scopes: Some(args.scopes.clone()),
+                authorization_id: None,
+            })
+            .await
+            .context("cannot store the token")?;
+        secret
+    };
     store.close().await;
     println!("{token}");
     Ok(())
