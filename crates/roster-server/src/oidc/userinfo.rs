@@ -48,8 +48,11 @@ pub async fn get_user_info(
         Ok(caller) => caller,
         Err(error) => return challenge(&headers, error),
     };
-    // Tokens carry no scopes yet: each is one of `roster token create`, with every scope.
-    let scopes = OidcScopes::ALL;
+    // A token without scopes (`roster token create`) may read every claim.
+    let scopes = match caller.token.scopes.as_deref() {
+        Some(scopes) => OidcScopes::of(scopes),
+        None => OidcScopes::ALL,
+    };
     if !scopes.openid {
         let error = ApiError::forbidden("The access token lacks the scope 'openid'.");
         return with_challenge(

@@ -11,7 +11,7 @@ use openidconnect::{
 use roster_server::oidc::keys;
 
 /// An HTTP client as the crate's documentation asks for: no redirects followed.
-fn http() -> openidconnect::reqwest::Client {
+pub fn http() -> openidconnect::reqwest::Client {
     openidconnect::reqwest::Client::builder()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .build()
@@ -19,7 +19,7 @@ fn http() -> openidconnect::reqwest::Client {
 }
 
 /// What the library learns from the discovery document (and the key set it names).
-async fn discover(app: &TestApp) -> CoreProviderMetadata {
+pub async fn discover(app: &TestApp) -> CoreProviderMetadata {
     let issuer = IssuerUrl::new(issuer(app)).unwrap();
     CoreProviderMetadata::discover_async(issuer, &http())
         .await

@@ -8,6 +8,7 @@
 mod helpers;
 
 mod client_library;
+mod code_flow;
 mod discovery;
 mod id_tokens;
 mod userinfo;
