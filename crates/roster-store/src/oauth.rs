@@ -231,6 +231,15 @@ pub mod password {
     use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
     use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
+    /// The shortest password Roster stores, in characters (the CLI's and SCIM's rule).
+    pub const MIN_CHARS: usize = 8;
+
+    /// Why `password` cannot be stored, if it cannot.
+    pub fn problem(password: &str) -> Option<String> {
+        (password.chars().count() < MIN_CHARS)
+            .then(|| format!("the password must have at least {MIN_CHARS} characters"))
+    }
+
     pub fn hash(password: &str) -> String {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()

@@ -186,11 +186,12 @@ pub fn check_access(caller: &Caller, org: Uuid, write: bool) -> Result<(), ScimE
     if !viewer.can_see(org) && !device_admin {
         return Err(ScimError::not_found("The organization could not be found."));
     }
-    // Token scopes: Roster's tokens carry none yet, so only roles decide.
-    if !scopes_allow(None, write) {
-        return Err(ScimError::forbidden(
-            "The token's scopes do not allow this.",
-        ));
+    // An OAuth token needs SCIM's scopes as well as the roles; Roster's own tokens carry none.
+    if !scopes_allow(caller.token.scopes.as_deref(), write) {
+        return Err(ScimError::forbidden(match write {
+            true => "The token lacks the scope identity:people_rw.",
+            false => "The token lacks the scope identity:people_read (or identity:people_rw).",
+        }));
     }
     let allowed = match write {
         true => viewer.can_manage(org),

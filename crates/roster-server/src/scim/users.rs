@@ -16,7 +16,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use roster_store::scim::{ScimExtra, ScimUserRecord, Versioned};
-use roster_store::PersonDraft;
+use roster_store::{PersonDraft, StoreError};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -85,9 +85,35 @@ async fn resolve_manager(state: &AppState, draft: &mut PersonDraft) -> Result<()
     Ok(())
 }
 
-/// `password` is write-only. Roster has no sign-in password store on this branch, so a
-/// password is accepted and dropped, never stored or logged (see the README).
-fn accept_password(_password: Option<String>) {}
+/// `password` is write-only: checked before anything is written, then stored as the
+/// person's sign-in password (an Argon2id hash, made off the async threads), never logged.
+fn check_password(password: &Option<String>) -> Result<(), ScimError> {
+    match password
+        .as_deref()
+        .and_then(roster_store::oauth::password::problem)
+    {
+        Some(problem) => Err(ScimError::bad(
+            "invalidValue",
+            format!("password: {problem}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+async fn store_password(
+    state: &AppState,
+    person: Uuid,
+    password: Option<String>,
+) -> Result<(), ScimError> {
+    let Some(password) = password else {
+        return Ok(());
+    };
+    let hash = tokio::task::spawn_blocking(move || roster_store::oauth::password::hash(&password))
+        .await
+        .map_err(|e| ScimError::from(StoreError::Database(format!("password hashing: {e}"))))?;
+    state.store.set_password(person, &hash).await?;
+    Ok(())
+}
 
 pub async fn create(
     state: &AppState,
@@ -97,6 +123,7 @@ pub async fn create(
 ) -> Result<Outcome, ScimError> {
     check_access(caller, context.org, true)?;
     let (mut draft, extra, password) = user_from_json(body, context.org, None)?;
+    check_password(&password)?;
     resolve_manager(state, &mut draft).await?;
     let user = state
         .store
@@ -110,7 +137,7 @@ pub async fn create(
             ),
             other => other.into(),
         })?;
-    accept_password(password);
+    store_password(state, user.person.id, password).await?;
     tracing::info!(person = %user.person.id, "SCIM user created");
     Ok(answer(StatusCode::CREATED, &user, context))
 }
@@ -125,6 +152,7 @@ async fn write(
 ) -> Result<Outcome, ScimError> {
     let (mut draft, extra, password): (PersonDraft, ScimExtra, _) =
         user_from_json(body, context.org, Some(&existing.person))?;
+    check_password(&password)?;
     resolve_manager(state, &mut draft).await?;
     let id = existing.person.id;
     let written = state
@@ -138,7 +166,7 @@ async fn write(
         Versioned::Written(user) => user,
         Versioned::Stale => return Err(ScimError::stale()),
     };
-    accept_password(password);
+    store_password(state, id, password).await?;
     Ok(answer(StatusCode::OK, &user, context))
 }
 

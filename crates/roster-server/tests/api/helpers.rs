@@ -130,6 +130,24 @@ impl TestApp {
             .expect("issue token")
     }
 
+    /// A token carrying `scopes`, as the token endpoint stores one.
+    pub async fn scoped_token(&self, person: &PersonRecord, scopes: &[&str]) -> String {
+        let token = roster_store::token::generate(person.org_id);
+        self.store
+            .create_token_with(roster_store::oauth::NewToken {
+                person_id: person.id,
+                token_hash: roster_store::token::hash(&token),
+                label: None,
+                expires_at: None,
+                scopes: Some(scopes.iter().map(|s| s.to_string()).collect()),
+                authorization_id: None,
+            })
+            .await
+            .expect("store the token")
+            .expect("stored");
+        token
+    }
+
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
         let builder = self.client.request(method, self.url(path));
         match token {

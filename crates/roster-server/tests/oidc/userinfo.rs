@@ -148,28 +148,6 @@ async fn a_bad_token_is_an_invalid_token_challenge_naming_the_reason() {
     }
 }
 
-/// A token carrying `scopes`, as the token endpoint stores one.
-async fn scoped_token(
-    app: &TestApp,
-    person: &roster_store::PersonRecord,
-    scopes: &[&str],
-) -> String {
-    let token = roster_store::token::generate(person.org_id);
-    app.store
-        .create_token_with(roster_store::oauth::NewToken {
-            person_id: person.id,
-            token_hash: roster_store::token::hash(&token),
-            label: None,
-            expires_at: None,
-            scopes: Some(scopes.iter().map(|s| s.to_string()).collect()),
-            authorization_id: None,
-        })
-        .await
-        .unwrap()
-        .expect("stored");
-    token
-}
-
 #[tokio::test]
 async fn an_oauth_token_reads_only_the_claims_of_its_scopes() {
     let app = spawn_app().await;
@@ -194,13 +172,15 @@ async fn an_oauth_token_reads_only_the_claims_of_its_scopes() {
             json!({"sub": sub, "name": "Grace Hopper", "given_name": "Grace"}),
         ),
     ] {
-        let token = scoped_token(&app, &grace, &scopes).await;
+        let token = app.scoped_token(&grace, &scopes).await;
         let body = json_body(userinfo(&app, Some(&format!("Bearer {token}"))).await, 200).await;
         assert_eq!(body, expected, "{scopes:?}");
     }
 
     // Without `openid`, userinfo is refused with RFC 6750's insufficient_scope.
-    let token = scoped_token(&app, &grace, &["spark:people_read", "email"]).await;
+    let token = app
+        .scoped_token(&grace, &["spark:people_read", "email"])
+        .await;
     let response = userinfo(&app, Some(&format!("Bearer {token}"))).await;
     assert_eq!(
         challenge(&response),

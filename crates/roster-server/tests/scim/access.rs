@@ -236,3 +236,118 @@ async fn admins_act_as_in_people_and_other_organizations_do_not_exist() {
     )
     .await;
 }
+
+/// An OAuth token needs SCIM's scopes on top of its person's roles: `identity:people_read`
+/// reads, `identity:people_rw` writes, and People's scopes open nothing here.
+#[tokio::test]
+async fn oauth_tokens_need_the_scim_scopes() {
+    let app = spawn_app().await;
+    let acme = app.org("Acme").await;
+    let (admin, _) = app.admin(&acme).await;
+    let users = scim_path(&acme, "/Users");
+    let people_scope = app
+        .scoped_token(&admin, &["spark:people_read", "spark-admin:people_write"])
+        .await;
+    let read_scope = app.scoped_token(&admin, &["identity:people_read"]).await;
+    let write_scope = app.scoped_token(&admin, &["identity:people_rw"]).await;
+    let user = okta_user("scoped@acme.example", "Scoped", "User");
+
+    let refused = scim_error(
+        scim(&app, Method::GET, &users, &people_scope, None).await,
+        403,
+        None,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("identity:people_read"),
+        "{refused}"
+    );
+    scim_body(
+        scim(&app, Method::GET, &users, &read_scope, None).await,
+        200,
+    )
+    .await;
+    let refused = scim_error(
+        scim(&app, Method::POST, &users, &read_scope, Some(&user)).await,
+        403,
+        None,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("identity:people_rw"),
+        "{refused}"
+    );
+    // Nothing was written by the refused create.
+    let listed = scim_body(
+        scim(
+            &app,
+            Method::GET,
+            &format!("{users}?filter=userName%20eq%20%22scoped@acme.example%22"),
+            &write_scope,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["totalResults"], 0, "{listed}");
+    scim_body(
+        scim(&app, Method::POST, &users, &write_scope, Some(&user)).await,
+        201,
+    )
+    .await;
+}
+
+/// `password` becomes the person's sign-in password (stored as a hash, never returned); one
+/// too short is refused before anything is written.
+#[tokio::test]
+async fn a_scim_password_becomes_the_sign_in_password() {
+    let app = spawn_app().await;
+    let acme = app.org("Acme").await;
+    let (_, admin) = app.admin(&acme).await;
+    let users = scim_path(&acme, "/Users");
+    let mut user = okta_user("pw@acme.example", "Pass", "Word");
+    user["password"] = json!("x");
+    let refused = scim_error(
+        scim(&app, Method::POST, &users, &admin, Some(&user)).await,
+        400,
+        Some("invalidValue"),
+    )
+    .await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("password"),
+        "{refused}"
+    );
+    assert!(app
+        .store
+        .find_person_by_email("pw@acme.example")
+        .await
+        .unwrap()
+        .is_none());
+
+    user["password"] = json!("correct horse battery");
+    let created = scim_body(
+        scim(&app, Method::POST, &users, &admin, Some(&user)).await,
+        201,
+    )
+    .await;
+    assert!(created.get("password").is_none(), "{created}");
+    let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    let stored = app
+        .store
+        .password_hash(id)
+        .await
+        .unwrap()
+        .expect("a password");
+    assert!(!stored.contains("correct horse"));
+    assert!(roster_store::oauth::password::verify(
+        "correct horse battery",
+        &stored
+    ));
+}

@@ -260,7 +260,6 @@ pub async fn resolve_person(store: &dyn Store, raw: &str) -> anyhow::Result<Pers
 
 /// Shortest password accepted: the sign-in page is for test people, yet a one-letter
 /// password is almost always a slip.
-const MIN_PASSWORD_CHARS: usize = 8;
 
 pub async fn password(args: PersonPasswordArgs) -> anyhow::Result<()> {
     let password = if args.password_stdin {
@@ -278,8 +277,8 @@ pub async fn password(args: PersonPasswordArgs) -> anyhow::Result<()> {
         }
         first
     };
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+    if let Some(problem) = roster_store::oauth::password::problem(&password) {
+        bail!("{problem}");
     }
     let store = super::open_store(&args.database.database_url).await?;
     let result = async {
