@@ -231,7 +231,8 @@ pub mod password {
     use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
     use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
-    /// The shortest password Roster stores, in characters (the CLI's and SCIM's rule).
+    /// The shortest password Roster stores, in characters (the CLI's and SCIM's rule): the
+    /// sign-in page is for test people, yet a one-letter password is almost always a slip.
     pub const MIN_CHARS: usize = 8;
 
     /// Why `password` cannot be stored, if it cannot.

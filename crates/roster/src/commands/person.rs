@@ -258,9 +258,8 @@ pub async fn resolve_person(store: &dyn Store, raw: &str) -> anyhow::Result<Pers
         .with_context(|| format!("no person has the id '{}'", printable(raw)))
 }
 
-/// Shortest password accepted: the sign-in page is for test people, yet a one-letter
-/// password is almost always a slip.
-
+/// `roster person password`: sets a person's sign-in password (checked by the store's
+/// password rule, stored as an Argon2id hash).
 pub async fn password(args: PersonPasswordArgs) -> anyhow::Result<()> {
     let password = if args.password_stdin {
         let mut line = String::new();
