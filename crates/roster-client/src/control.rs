@@ -110,6 +110,17 @@ pub struct ClockView {
     pub offset_ms: i64,
 }
 
+/// A sign-in approved ahead (`POST /sign-ins`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    pub id: String,
+    pub person_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    pub created: String,
+}
+
 #[derive(Deserialize)]
 struct Items<T> {
     items: Vec<T>,
@@ -220,6 +231,24 @@ impl Control {
         let body = serde_json::json!({ "name": name });
         self.json(self.request(Method::POST, "/snapshots").json(&body))
             .await
+    }
+
+    /// `POST /sign-ins`: the next `/v1/authorize` of `client_id` (of any integration
+    /// without one) signs in as `person` (an id or an email) and consents.
+    pub async fn approve_sign_in(
+        &self,
+        person: &str,
+        client_id: Option<&str>,
+    ) -> Result<SignIn, ClientError> {
+        let body = serde_json::json!({ "person": person, "clientId": client_id });
+        self.json(self.request(Method::POST, "/sign-ins").json(&body))
+            .await
+    }
+
+    /// `GET /sign-ins`: the approvals not used yet.
+    pub async fn sign_ins(&self) -> Result<Vec<SignIn>, ClientError> {
+        let list: Items<SignIn> = self.json(self.request(Method::GET, "/sign-ins")).await?;
+        Ok(list.items)
     }
 
     /// `GET /snapshots`.

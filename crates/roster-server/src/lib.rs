@@ -63,23 +63,22 @@ impl Application {
     /// Binds the listener and starts cache invalidation and activity flushing.
     pub async fn build(config: ServerConfig, store: Arc<dyn Store>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        let control = match &config.control {
+            Some(control) => Some(TcpListener::bind(control.listen).await?),
+            None => None,
+        };
         // The OpenID Connect signing key exists from the first start on (see `oidc/keys.rs`),
         // and so is part of the snapshot `POST /reset` returns to.
         oidc::keys::ensure_signing_key(store.as_ref())
             .await
             .map_err(std::io::Error::other)?;
-        let control = match &config.control {
-            Some(control) => {
-                let listener = TcpListener::bind(control.listen).await?;
-                // What `POST /reset` goes back to.
-                store
-                    .save_snapshot(control::START_SNAPSHOT)
-                    .await
-                    .map_err(std::io::Error::other)?;
-                Some(listener)
-            }
-            None => None,
-        };
+        if control.is_some() {
+            // What `POST /reset` goes back to.
+            store
+                .save_snapshot(control::START_SNAPSHOT)
+                .await
+                .map_err(std::io::Error::other)?;
+        }
         let state = AppState::new(store.clone(), config.clone());
         let start = store.latest_change().await.unwrap_or(0);
         crate::metrics::install_recorder();

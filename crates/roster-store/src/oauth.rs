@@ -194,6 +194,7 @@ pub trait OAuthStore: Send + Sync {
     ) -> StoreResult<SignInApproval>;
     /// Takes the oldest pending approval for `client_id` (or for any client), once.
     async fn take_sign_in_approval(&self, client_id: &str) -> StoreResult<Option<SignInApproval>>;
+    /// Every approval, used ones included (with `taken_at`), oldest first.
     async fn list_sign_in_approvals(&self) -> StoreResult<Vec<SignInApproval>>;
 }
 

@@ -185,6 +185,15 @@ pub enum ControlCommand {
     /// The server's clock.
     #[command(subcommand)]
     Clock(ClockCommand),
+    /// Approve the next sign-in at /v1/authorize as a person, with consent, so an app's
+    /// Login-with-Webex code runs without a browser; without an EMAIL, list the pending ones.
+    SignIn {
+        /// The person (an email or an id).
+        person: Option<String>,
+        /// Only for this integration's next authorization (any integration without it).
+        #[arg(long, value_name = "CLIENT_ID", requires = "person")]
+        client_id: Option<String>,
+    },
 }
 
 // Parsed once per run: the size of the largest variant does not matter.

@@ -215,3 +215,22 @@ fn a_control_listener_off_loopback_needs_a_token_from_the_environment() {
         "{refused}"
     );
 }
+
+#[test]
+fn sign_ins_are_approved_and_listed_from_the_command_line() {
+    let db = runtime().block_on(TestDb::new());
+    init_acme(&db.url);
+    let (_server, url, token) = serve_controlled(&db.url);
+    let approved = json(control(
+        &url,
+        &token,
+        &["sign-in", "admin@acme.test", "--json"],
+    ));
+    assert!(approved["clientId"].is_null(), "{approved}");
+    let pending = json(control(&url, &token, &["sign-in", "--json"]));
+    assert_eq!(pending[0]["id"], approved["id"], "{pending}");
+    let listed = control(&url, &token, &["sign-in"]).ok();
+    assert!(listed.contains("(any)"), "{listed}");
+    let refused = control(&url, &token, &["sign-in", "nobody@acme.test"]).fails();
+    assert!(refused.stderr.contains("nobody@acme.test"), "{refused}");
+}

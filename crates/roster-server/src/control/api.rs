@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use roster_store::oauth::SignInApproval;
 use roster_store::token::{self, Digest256};
 use roster_store::SnapshotRecord;
 use roster_types::id::{encode_uuid, GlobalId, IdKind};
@@ -62,6 +63,7 @@ pub fn router(app: AppState, controls: Arc<Controls>, control_token: &str) -> Ro
         .routes(routes!(restore_snapshot))
         .routes(routes!(reset))
         .routes(routes!(get_clock, set_clock, real_clock))
+        .routes(routes!(approve_sign_in, list_sign_ins))
         .split_for_parts();
     let document = document.to_pretty_json().unwrap_or_default();
     let state = ControlState {
@@ -508,4 +510,89 @@ async fn set_clock(
 async fn real_clock(State(state): State<ControlState>) -> StatusCode {
     state.app.store.clock().reset();
     StatusCode::NO_CONTENT
+}
+
+/// A sign-in approved ahead: the next `/v1/authorize` of its client (or of any client, without
+/// one) signs in as its person and consents, without a page.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SignInRequest {
+    /// A person id (Webex's or the plain UUID) or an email.
+    person: String,
+    /// The integration's client id; any integration when absent.
+    client_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    pub id: String,
+    pub person_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When it was approved (RFC 3339, the server's clock).
+    pub created: String,
+}
+
+impl From<SignInApproval> for SignIn {
+    fn from(approval: SignInApproval) -> Self {
+        SignIn {
+            id: approval.id.to_string(),
+            person_id: encode_uuid(IdKind::People, &approval.person_id),
+            client_id: approval.client_id,
+            created: format_millis(approval.created),
+        }
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/sign-ins",
+    tag = "Control",
+    summary = "Approve the next authorization (of one integration, or any) as a person",
+    request_body = SignInRequest,
+    responses(
+        (status = 201, description = "Approved; used by the next matching /v1/authorize", body = SignIn),
+        (status = 400, description = "No such person or integration", body = ErrorBody),
+    )
+)]
+async fn approve_sign_in(
+    State(state): State<ControlState>,
+    JsonBody(body): JsonBody<SignInRequest>,
+) -> Result<Response, ApiError> {
+    let (person, _) = resolve_person(&state, &body.person).await?;
+    if let Some(client_id) = body.client_id.as_deref() {
+        if state.app.store.get_integration(client_id).await?.is_none() {
+            return Err(ApiError::bad_request(format!(
+                "No integration has the client id '{client_id}'."
+            )));
+        }
+    }
+    let approval = state
+        .app
+        .store
+        .approve_sign_in(person, body.client_id.as_deref())
+        .await?;
+    tracing::info!(approval = %approval.id, "sign-in approved ahead");
+    Ok(json_response(StatusCode::CREATED, &SignIn::from(approval)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/sign-ins",
+    tag = "Control",
+    summary = "List the approved sign-ins not used yet, oldest first",
+    responses((status = 200, description = "The pending approvals", body = Items<SignIn>))
+)]
+async fn list_sign_ins(State(state): State<ControlState>) -> Result<Response, ApiError> {
+    let items: Vec<SignIn> = state
+        .app
+        .store
+        .list_sign_in_approvals()
+        .await?
+        .into_iter()
+        .filter(|approval| approval.taken_at.is_none())
+        .map(SignIn::from)
+        .collect();
+    Ok(json_response(StatusCode::OK, &Items { items }))
 }

@@ -564,3 +564,77 @@ async fn bad_rules_are_refused_and_nothing_is_added() {
     )
     .await;
 }
+
+/// `POST /sign-ins` approves the next authorization of one integration as a person: it
+/// redirects at once with a code, is used once, and `GET /sign-ins` shows it until then.
+#[tokio::test]
+async fn an_approved_sign_in_redirects_the_next_authorization_once() {
+    let app = spawn_controlled().await;
+    let org = app.org("Acme").await;
+    let ada = app.person(&org, "Ada", &[]).await;
+    let redirect = "http://127.0.0.1:9/callback";
+    let client_id = format!("C{}", "ab".repeat(32));
+    app.store
+        .create_integration(roster_store::oauth::IntegrationDraft {
+            org_id: org.id,
+            name: "Planner".into(),
+            client_id: client_id.clone(),
+            secret_hash: roster_store::token::hash("not used here"),
+            redirect_uris: vec![redirect.into()],
+            scopes: vec!["spark:people_read".into()],
+        })
+        .await
+        .unwrap();
+
+    // Unknown people and integrations are refused; nothing is approved.
+    let body = json!({"person": "nobody@acme.example", "clientId": client_id});
+    error_body(
+        control(&app, Method::POST, "/sign-ins", Some(body)).await,
+        400,
+    )
+    .await;
+    let body = json!({"person": ada.emails[0], "clientId": "Cunknown"});
+    error_body(
+        control(&app, Method::POST, "/sign-ins", Some(body)).await,
+        400,
+    )
+    .await;
+    let listed = json_body(control(&app, Method::GET, "/sign-ins", None).await, 200).await;
+    assert_eq!(listed["items"], json!([]));
+
+    let body = json!({"person": ada.emails[0], "clientId": client_id});
+    let approved = json_body(
+        control(&app, Method::POST, "/sign-ins", Some(body)).await,
+        201,
+    )
+    .await;
+    assert_eq!(approved["personId"], person_id(&ada));
+    let listed = json_body(control(&app, Method::GET, "/sign-ins", None).await, 200).await;
+    assert_eq!(listed["items"][0]["id"], approved["id"]);
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut url = reqwest::Url::parse(&app.url("/v1/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", redirect)
+        .append_pair("scope", "spark:people_read")
+        .append_pair("state", "s1");
+    let first = no_redirects.get(url.clone()).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::FOUND);
+    let location = first.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(redirect)
+            && location.contains("code=")
+            && location.contains("state=s1"),
+        "{location}"
+    );
+    let listed = json_body(control(&app, Method::GET, "/sign-ins", None).await, 200).await;
+    assert_eq!(listed["items"], json!([]), "used once");
+    // The next authorization shows the sign-in page again.
+    let second = no_redirects.get(url).send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::OK);
+}

@@ -189,6 +189,35 @@ pub async fn run(args: ControlArgs, command: ControlCommand) -> anyhow::Result<(
             }
         }
         ControlCommand::Reset => control.reset().await?,
+        ControlCommand::SignIn {
+            person: Some(person),
+            client_id,
+        } => {
+            let approved = control
+                .approve_sign_in(&person, client_id.as_deref())
+                .await?;
+            if json {
+                print_json(&approved)?;
+            } else {
+                emit(&format!("{}\n", approved.id))?;
+            }
+        }
+        ControlCommand::SignIn { person: None, .. } => {
+            let pending = control.sign_ins().await?;
+            if json {
+                print_json(&pending)?;
+            } else {
+                let rows: Vec<Vec<String>> = pending
+                    .iter()
+                    .map(|a| {
+                        let client = a.client_id.clone().unwrap_or_else(|| "(any)".into());
+                        vec![a.id.clone(), a.person_id.clone(), client, a.created.clone()]
+                    })
+                    .collect();
+                let mut table = Table::new(vec!["ID", "PERSON", "CLIENT", "APPROVED"]);
+                emit(&table.render(&rows))?;
+            }
+        }
         ControlCommand::Clock(command) => {
             let clock = match command {
                 ClockCommand::Show => control.clock().await?,
