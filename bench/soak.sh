@@ -5,6 +5,7 @@
 #   bash bench/soak.sh                      # 10 minutes on SQLite, then 10 on PostgreSQL
 #   bash bench/soak.sh --minutes 2          # shorter
 #   SOAK_POSTGRES_URL=skip bash bench/soak.sh --minutes 1   # SQLite only
+#   SOAK_SQLITE=skip bash bench/soak.sh --minutes 1         # PostgreSQL only
 #
 # The load (crates/roster-bench/src/bin/soak.rs, from 32 connections): 80% reads (/me, a
 # person by id, a page of 100), 15% writes (5% creates, 10% full updates), 5% deletes, against a
@@ -82,8 +83,10 @@ run() { # backend database-url
 }
 
 failed=0
-rm -f "$work/sqlite.db" "$work/sqlite.db-wal" "$work/sqlite.db-shm"
-run sqlite "sqlite://$PWD/$work/sqlite.db" || failed=1
+if [ "${SOAK_SQLITE:-}" != skip ]; then
+  rm -f "$work/sqlite.db" "$work/sqlite.db-wal" "$work/sqlite.db-shm"
+  run sqlite "sqlite://$PWD/$work/sqlite.db" || failed=1
+fi
 if [ "$postgres_url" != skip ]; then
   pg_db="roster_soak_$$"
   psql "$postgres_url" -qc "CREATE DATABASE \"$pg_db\"" >/dev/null
