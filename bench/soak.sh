@@ -12,7 +12,7 @@
 # directory of 10,000 people. Each backend's run must end with: no 5xx, no connection
 # errors, every acknowledged create present and every acknowledged delete gone (a ledger
 # the load generator keeps, checked through the API), resident memory flat after the first
-# fifth of the run (at most 16 MiB of growth; the slope is reported; creates and deletes
+# fifth of the run (at most 8 MiB of growth; the slope is reported; creates and deletes
 # balance, so the directory keeps its size), and open file descriptors and database
 # connections back to their idle counts. The server runs on core 0 and the load on core 1;
 # loopback only; every process is stopped on exit. Results: target/bench/soak.md.

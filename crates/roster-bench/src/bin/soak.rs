@@ -40,7 +40,7 @@ struct Args {
     seed: u64,
     /// How much resident memory may grow between the end of the warm-up and the end of the
     /// run (MiB) for memory to count as flat: room for the bounded caches to finish filling.
-    #[arg(long, default_value_t = 16.0)]
+    #[arg(long, default_value_t = 8.0)]
     rss_growth_limit_mib: f64,
 }
 
