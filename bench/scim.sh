@@ -11,7 +11,7 @@
 #   me       GET /v1/people/me                                   (the baseline of `eq`)
 #   eq       GET /identity/scim/{org}/v2/Users?filter=userName eq "person{n/2}@bench.test"
 #   list     GET /v1/people?max=100                              (the baseline of `sw`)
-#   sw       GET /identity/scim/{org}/v2/Users?filter=userName sw "person12345"&count=100
+#   sw       GET /identity/scim/{org}/v2/Users?filter=userName sw "person1234"&count=100
 # Targets: eq at least 0.5x me; sw at least 0.5x list (a page within 2x the People page).
 # Each figure is the median over the rounds. Every process it starts is stopped on exit.
 set -euo pipefail
@@ -70,7 +70,7 @@ declare -A url=(
   [me]="$base/v1/people/me"
   [eq]="$scim?filter=userName%20eq%20%22person$middle%40bench.test%22"
   [list]="$base/v1/people?max=100"
-  [sw]="$scim?filter=userName%20sw%20%22person12345%22&count=100"
+  [sw]="$scim?filter=userName%20sw%20%22person1234%22&count=100"
 )
 # Every endpoint answers what it should before it is measured.
 check() { curl -sf -H "Authorization: Bearer $token" "${url[$1]}" | python3 -c "$2" || { echo "error: $1 answered wrongly" >&2; exit 1; }; }
