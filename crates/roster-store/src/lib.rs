@@ -6,6 +6,7 @@
 //! (`sqlite.rs`, `postgres.rs`), and both run the same queries ([`SqlStore`], `sql/`).
 
 pub mod backup;
+mod copy;
 mod error;
 pub mod oauth;
 pub mod oidc;
@@ -21,6 +22,7 @@ mod sqlite;
 pub mod testing;
 pub mod token;
 
+pub use copy::{CopyStore, TableRow};
 pub use error::StoreError;
 pub use oauth::OAuthStore;
 pub use oidc::{NewSigningKey, OidcStore, SigningKeyRecord};
@@ -39,7 +41,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// for the server backends, between processes on the same database.
 #[async_trait]
 pub trait Store:
-    OAuthStore + OidcStore + scim::ScimStore + SnapshotStore + Send + Sync + 'static
+    OAuthStore + OidcStore + scim::ScimStore + SnapshotStore + CopyStore + Send + Sync + 'static
 {
     /// A short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;

@@ -350,6 +350,41 @@ fn migrate_store_copies_a_whole_deployment_and_checks_the_counts() {
     roster(&["org", "create", "--name", "Partner", "--partner-of", "Acme"])
         .database(&source)
         .ok();
+    // What lives beside people: SCIM attributes, an integration, a signing key.
+    let scim = dir.path().join("users.jsonl");
+    std::fs::write(
+        &scim,
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@acme.test","externalId":"okta-ada","name":{"givenName":"Ada","familyName":"Lovelace"},"title":"Countess"}"#,
+    )
+    .unwrap();
+    roster(&[
+        "import",
+        scim.to_str().unwrap(),
+        "--format",
+        "scim",
+        "--org",
+        "Acme",
+    ])
+    .database(&source)
+    .ok();
+    let integration: serde_json::Value = serde_json::from_str(
+        &roster(&[
+            "integration",
+            "create",
+            "--name",
+            "Planner",
+            "--redirect-uri",
+            "http://127.0.0.1:3000/callback",
+            "--org",
+            "Acme",
+            "--json",
+        ])
+        .database(&source)
+        .ok(),
+    )
+    .unwrap();
+    let client_id = integration["clientId"].as_str().unwrap();
+    roster(&["oidc", "rotate-key"]).database(&source).ok();
 
     let target_db = migration_target();
     let target = target_db.url.clone();
@@ -357,18 +392,49 @@ fn migrate_store_copies_a_whole_deployment_and_checks_the_counts() {
     let stderr = out.stderr;
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("people: 121 in the source, 121 in the target"),
+        stderr.contains("people: 122 in the source, 122 in the target"),
         "{stderr}"
     );
     assert!(
         stderr.contains("tokens: 1 in the source, 1 in the target"),
         "{stderr}"
     );
+    for copied in [
+        "scim_users: 1 in the source, 1 in the target",
+        "oauth_integrations: 1 in the source, 1 in the target",
+        "oidc_signing_keys: 1 in the source, 1 in the target",
+    ] {
+        assert!(stderr.contains(copied), "{copied}: {stderr}");
+    }
 
     let export = |url: &str| roster(&["export", "--database-url", url]).ok();
     assert_eq!(export(&source), export(&target));
     let orgs = roster(&["org", "list", "--json", "--database-url", &target]).run();
     assert!(orgs.stdout.contains("Partner"));
+    let keys = |url: &str| roster(&["oidc", "keys", "--json"]).database(url).ok();
+    assert_eq!(keys(&source), keys(&target));
+    let shown = roster(&["integration", "show", client_id, "--json"])
+        .database(&target)
+        .ok();
+    assert!(shown.contains("Planner"), "{shown}");
+    let external_id = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = roster_store::open(&target, &Default::default())
+                .await
+                .unwrap();
+            let ada = store
+                .find_person_by_email("ada@acme.test")
+                .await
+                .unwrap()
+                .unwrap();
+            let user = store.get_scim_user(ada.id).await.unwrap().unwrap();
+            store.close().await;
+            user.extra.external_id
+        });
+    assert_eq!(external_id.as_deref(), Some("okta-ada"));
 
     // Into a non-empty database: refused, nothing changed.
     let again = roster(&["migrate-store", "--from", &source, "--to", &target]).run();

@@ -189,6 +189,20 @@ impl Db {
         }
     }
 
+    /// Starts a transaction that only reads: one consistent view of the database, without
+    /// SQLite's write lock or the write gate, so writers are not held up while it lasts.
+    pub async fn begin_read(&self) -> StoreResult<Tx> {
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?, self.growth.clone()),
+        };
+        Ok(Tx {
+            inner,
+            now: self.clock.now_millis(),
+            _gate: None,
+        })
+    }
+
     /// Runs `work` in a write transaction and returns its result once committed. A failed
     /// `work` changes nothing. On SQLite the transaction may be shared with other writes
     /// (group commit, `writer.rs`), each in its own savepoint.
@@ -225,7 +239,8 @@ impl Db {
     }
 }
 
-/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+/// A transaction, almost always one that writes ([`Db::begin_write`], [`Db::write`]).
+/// Dropped without [`Tx::commit`], it rolls back.
 pub(crate) struct Tx {
     inner: TxInner,
     /// The time of this transaction's writes, read from the store's clock when it began.

@@ -29,8 +29,11 @@ pub(crate) struct Dialect {
     pub tables: &'static str,
     /// ... each foreign key, as (table, the table it references) ...
     pub foreign_keys: &'static str,
-    /// ... and the columns of the table `?`, in order.
+    /// ... and the columns of the table `?`, in order ...
     pub columns: &'static str,
+    /// ... and the same with, for each, its declared type, its place in the primary key (0
+    /// when not in it) and whether it is an identity column, for copies (`copy.rs`).
+    pub column_details: &'static str,
     /// Inside a transaction: foreign keys checked at commit rather than at each statement
     /// (SQLite's pragma; PostgreSQL's covers only deferrable keys, so restores also insert
     /// parents before children).
@@ -62,6 +65,7 @@ pub(crate) const SQLITE: Dialect = Dialect {
     foreign_keys: "SELECT m.name, f.\"table\" FROM sqlite_master AS m, \
                    pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table'",
     columns: "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+    column_details: "SELECT name, type, pk, FALSE FROM pragma_table_info(?) ORDER BY cid",
     defer_foreign_keys: "PRAGMA defer_foreign_keys = ON",
     insert_as_is: "",
     json: Json::Sqlite,
@@ -82,6 +86,17 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     columns: "SELECT column_name::text FROM information_schema.columns \
               WHERE table_schema = current_schema() AND table_name = ? \
               ORDER BY ordinal_position",
+    column_details: "SELECT c.column_name::text, c.data_type::text, \
+                     COALESCE(k.ordinal_position, 0)::bigint, c.is_identity = 'YES' \
+                     FROM information_schema.columns c \
+                     LEFT JOIN information_schema.table_constraints t \
+                       ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+                       AND t.constraint_type = 'PRIMARY KEY' \
+                     LEFT JOIN information_schema.key_column_usage k \
+                       ON k.constraint_schema = t.constraint_schema \
+                       AND k.constraint_name = t.constraint_name AND k.column_name = c.column_name \
+                     WHERE c.table_schema = current_schema() AND c.table_name = ? \
+                     ORDER BY c.ordinal_position",
     defer_foreign_keys: "SET CONSTRAINTS ALL DEFERRED",
     insert_as_is: "OVERRIDING SYSTEM VALUE ",
     json: Json::Postgres,

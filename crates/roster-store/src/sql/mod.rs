@@ -13,8 +13,12 @@
 //! - `oauth.rs`: integrations, codes, grants, sessions and the rest of [`crate::OAuthStore`];
 //! - `oidc.rs`: the signing keys of OpenID Connect;
 //! - `scim.rs`: SCIM users and groups, and SCIM filters compiled to SQL;
-//! - `snapshots.rs`: copies of every table, found in the catalog, and their restores.
+//! - `catalog.rs`: the directory's tables and columns, read from the database's catalog;
+//! - `snapshots.rs`: copies of every table, found in the catalog, and their restores;
+//! - `copy.rs`: pages of any table as text, for copies between deployments.
 
+mod catalog;
+mod copy;
 mod db;
 mod dialect;
 mod oauth;

@@ -4,38 +4,18 @@
 //! there is to save and restore (a restore of 1,000 people is a handful of `INSERT ...
 //! SELECT`s), and they need no knowledge of the tables' columns or types.
 //!
-//! The tables are read from the catalog (`dialect.rs`), so tables added by later migrations
+//! The tables are read from the catalog (`catalog.rs`), so tables added by later migrations
 //! are part of every snapshot without a change here. A restore deletes children before
 //! parents and inserts parents before children, in the order the catalog's foreign keys
 //! give, with foreign keys checked at commit where the backend can defer them.
 
+use super::catalog::{column_names, directory_tables, quoted, SNAPSHOT_PREFIX};
 use super::db::Tx;
-use super::dialect::Dialect;
 use super::people::note_change;
 use super::query::Query;
 use super::SqlStore;
 use crate::{ChangeTopic, SnapshotRecord, SnapshotStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use std::collections::{BTreeMap, BTreeSet};
-
-/// The prefix of the snapshot bookkeeping table and of every snapshot's copies.
-const SNAPSHOT_PREFIX: &str = "control_snapshot";
-
-/// Whether `table` is part of the directory a snapshot copies. Not: the snapshots
-/// themselves, the change feed (every node follows it, so it only moves forward), and the
-/// bookkeeping of sqlx and SQLite.
-fn is_directory_table(table: &str) -> bool {
-    !(table.starts_with(SNAPSHOT_PREFIX)
-        || table.starts_with("_sqlx")
-        || table.starts_with("sqlite_")
-        || table == "changes")
-}
-
-/// A table or column name as an SQL identifier. The names come from the catalog, but a
-/// quoted identifier is correct whatever they are.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
 
 fn copy_table(snapshot_id: i64, position: usize) -> String {
     format!("{SNAPSHOT_PREFIX}_{snapshot_id}_{position}")
@@ -65,51 +45,6 @@ impl SnapshotRow {
             created: self.created,
         }
     }
-}
-
-/// The directory's tables, parents before children (by their foreign keys; tables in a
-/// cycle, if any, last, relying on deferred checks), ties in name order.
-async fn directory_tables(tx: &mut Tx, dialect: &Dialect) -> StoreResult<Vec<String>> {
-    let tables: BTreeSet<String> = tx
-        .fetch_all::<(String,)>(&Query::new(dialect.tables))
-        .await?
-        .into_iter()
-        .map(|(name,)| name)
-        .filter(|name| is_directory_table(name))
-        .collect();
-    let mut parents: BTreeMap<&str, BTreeSet<String>> = tables
-        .iter()
-        .map(|t| (t.as_str(), BTreeSet::new()))
-        .collect();
-    for (child, parent) in tx
-        .fetch_all::<(String, String)>(&Query::new(dialect.foreign_keys))
-        .await?
-    {
-        if child != parent && tables.contains(&parent) {
-            if let Some(set) = parents.get_mut(child.as_str()) {
-                set.insert(parent);
-            }
-        }
-    }
-    let mut ordered: Vec<String> = Vec::with_capacity(tables.len());
-    while !parents.is_empty() {
-        let ready: Vec<&str> = parents
-            .iter()
-            .filter(|(_, waiting)| waiting.iter().all(|p| ordered.contains(p)))
-            .map(|(table, _)| *table)
-            .collect();
-        // A cycle: take the rest as they are.
-        let ready = if ready.is_empty() {
-            parents.keys().copied().collect()
-        } else {
-            ready
-        };
-        for table in ready {
-            parents.remove(table);
-            ordered.push(table.to_string());
-        }
-    }
-    Ok(ordered)
 }
 
 async fn find_snapshot(tx: &mut Tx, name: &str) -> StoreResult<Option<SnapshotRow>> {
@@ -211,11 +146,10 @@ impl SnapshotStore for SqlStore {
             let copy = copy_table(snapshot.id, position);
             // The copy's columns, named: a column added since the snapshot takes its
             // default.
-            let columns = tx
-                .fetch_all::<(String,)>(&Query::new(dialect.columns).bind(copy.as_str()))
+            let columns = column_names(&mut tx, dialect, &copy)
                 .await?
-                .into_iter()
-                .map(|(column,)| quoted(&column))
+                .iter()
+                .map(|column| quoted(column))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(

@@ -6,6 +6,7 @@
 mod activity;
 mod changes;
 mod clock;
+mod copy;
 mod emails;
 mod helpers;
 mod import;

@@ -4,7 +4,7 @@
 use crate::cli::MigrateArgs;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use roster_store::{Cursor, PeopleQuery};
+use roster_store::{Cursor, PeopleQuery, Store};
 
 pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     let from = super::open_store(&args.from).await.context("--from")?;
@@ -68,20 +68,22 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     progress.finish_and_clear();
     let tokens = from.export_tokens().await?;
     to.restore_tokens(&tokens).await?;
+    let copied = copy_other_tables(from.as_ref(), to.as_ref()).await?;
 
-    let checks = [
+    let mut checks = vec![
         (
-            "organizations",
+            "organizations".to_string(),
             orgs.len() as i64,
             to.list_orgs().await?.len() as i64,
         ),
-        ("people", total, to.count_people().await?),
+        ("people".to_string(), total, to.count_people().await?),
         (
-            "tokens",
+            "tokens".to_string(),
             tokens.len() as i64,
             to.export_tokens().await?.len() as i64,
         ),
     ];
+    checks.extend(copied);
     from.close().await;
     to.close().await;
     let mut ok = true;
@@ -94,4 +96,58 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     }
     eprintln!("migration complete");
     Ok(())
+}
+
+/// The tables copied above through their records (`roles` holds only what the migrations
+/// seed on both sides).
+const COPIED_AS_RECORDS: [&str; 9] = [
+    "orgs",
+    "org_management",
+    "roles",
+    "locations",
+    "licenses",
+    "people",
+    "person_emails",
+    "person_roles",
+    "tokens",
+];
+
+/// Rows per page of the row-for-row copy.
+const ROWS_PER_PAGE: u32 = 5_000;
+
+/// Copies, row for row, every other table of the directory (OAuth integrations and grants,
+/// sign-in passwords, SCIM attributes and groups, signing keys, and any table a later
+/// migration adds), parents before children; for each table, its row counts on both sides.
+async fn copy_other_tables(
+    from: &dyn Store,
+    to: &dyn Store,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    let mut counts = Vec::new();
+    for table in from.directory_tables().await? {
+        if COPIED_AS_RECORDS.contains(&table.as_str()) {
+            continue;
+        }
+        let columns = from.table_columns(&table).await?;
+        let mut after = None;
+        loop {
+            let page = from
+                .read_rows(&table, after.as_ref(), ROWS_PER_PAGE)
+                .await
+                .with_context(|| format!("reading {table}"))?;
+            to.write_rows(&table, &columns, &page)
+                .await
+                .with_context(|| format!("writing {table}"))?;
+            let full = page.len() == ROWS_PER_PAGE as usize;
+            match page.into_iter().last() {
+                Some(last) if full => after = Some(last),
+                _ => break,
+            }
+        }
+        counts.push((
+            table.clone(),
+            from.count_rows(&table).await?,
+            to.count_rows(&table).await?,
+        ));
+    }
+    Ok(counts)
 }
