@@ -22,6 +22,15 @@ use uuid::Uuid;
 /// At most this many bytes of rendered views are kept.
 const RENDER_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The bytes of renders a cache of `capacity` entries keeps: 2 KiB an entry (a person's
+/// view is about 1 KiB), at most [`RENDER_BYTES`]. Bounded by the capacity too, so that a
+/// small `--cache-capacity` keeps a small cache of renders as it does of everything else
+/// (with the fixed 16 MiB, a server asked for 2,000 entries still grew by 16 MiB as updated
+/// people's views piled up, which the soak saw as memory climbing for minutes).
+fn render_bytes(capacity: usize) -> u64 {
+    RENDER_BYTES.min(capacity as u64 * 2048)
+}
+
 /// The renders kept, bounded by their bytes. Entries need no invalidation: a render is
 /// used only for the very record (`Arc`) it was made from, and a changed or reloaded record
 /// is a different `Arc`.
@@ -49,11 +58,11 @@ impl Weighter<RenderKey, Arc<Render>> for RenderWeight {
 }
 
 impl Renders {
-    /// Room for about `capacity` renders (the bound that counts is [`RENDER_BYTES`]).
+    /// Room for about `capacity` renders, within [`render_bytes`] of it.
     pub fn new(capacity: usize) -> Self {
         Renders(Arc::new(Cache::with_weighter(
             capacity.min(16_384),
-            RENDER_BYTES,
+            render_bytes(capacity),
             RenderWeight,
         )))
     }
@@ -279,6 +288,39 @@ mod tests {
         }
         assert!(inserted > 2 * RENDER_BYTES, "the test overfills it");
         assert!(renders.0.weight() <= RENDER_BYTES, "{}", renders.0.weight());
+    }
+
+    /// A small cache is small in bytes too: 1,000 entries hold at most 2 MiB of renders.
+    #[test]
+    fn a_small_capacity_bounds_the_render_bytes() {
+        let renders = Renders::new(1_000);
+        let visibility = Visibility {
+            presence: true,
+            admin_fields: true,
+            roles: true,
+            calling: true,
+        };
+        let live = Live {
+            now: NOW,
+            noted_activity: None,
+        };
+        for _ in 0..10_000 {
+            let person = Arc::new(record(Uuid::new_v4()));
+            let render = Arc::new(Render::new(&person, visibility, &live).unwrap());
+            let key = RenderKey {
+                person: person.id,
+                visibility,
+                active: true,
+            };
+            renders.0.insert(key, render);
+        }
+        assert!(
+            renders.0.weight() <= render_bytes(1_000),
+            "{}",
+            renders.0.weight()
+        );
+        assert_eq!(render_bytes(1_000), 2_048_000);
+        assert_eq!(render_bytes(100_000), RENDER_BYTES);
     }
 
     /// Whatever the visibility and the live values, a render reused later is byte for byte

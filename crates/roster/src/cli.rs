@@ -589,7 +589,8 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub request_timeout: std::time::Duration,
     /// Entries each in-memory cache (tokens, people, emails, rendered answers) keeps; the
-    /// people and rendered-answer caches are also bounded in bytes (32 MiB and 16 MiB).
+    /// people and rendered-answer caches are also bounded in bytes (4 KiB and 2 KiB an
+    /// entry, at most 32 MiB and 16 MiB).
     #[arg(long, env = "ROSTER_CACHE_CAPACITY", default_value_t = roster_server::config::DEFAULT_CACHE_CAPACITY, value_name = "N")]
     pub cache_capacity: u64,
     /// Lifetime of access tokens issued by /v1/access_token.

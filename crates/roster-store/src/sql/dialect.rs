@@ -140,6 +140,21 @@ impl Dialect {
         }
     }
 
+    /// Whether `column` is one of the strings of the JSON array `expr`. A list bound as one
+    /// JSON value keeps a statement's text the same whatever the list's length, so it is
+    /// prepared once per connection rather than once per length (a hundred lengths churn
+    /// sqlx's per-connection statement cache). Both forms are index look-ups: SQLite
+    /// searches the index for each element; PostgreSQL's `= ANY` of an array computed once
+    /// (an `IN` over the function would be planned as a hash join over the whole table).
+    pub fn in_json_list(&self, column: &str, expr: &str) -> String {
+        match self.json {
+            Json::Sqlite => format!("{column} IN (SELECT value FROM json_each({expr}))"),
+            Json::Postgres => format!(
+                "{column} = ANY(ARRAY(SELECT json_array_elements_text(CAST({expr} AS json))))"
+            ),
+        }
+    }
+
     /// A `FROM` item naming each element of the JSON array text `expr` `{alias}.value`, to
     /// be read with [`Dialect::json_element_text`].
     pub fn json_elements(&self, expr: &str, alias: &str) -> String {

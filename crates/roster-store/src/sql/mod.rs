@@ -295,8 +295,14 @@ impl Store for SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = self.person_query("p.id IN (");
-        sql.push_list(ids.iter()).push(") ORDER BY p.seq");
+        let ids: Vec<String> = ids.iter().map(uuid_text).collect();
+        let condition = format!(
+            "{} ORDER BY p.seq",
+            self.db.dialect().in_json_list("p.id", "?")
+        );
+        let sql = self
+            .person_query(&condition)
+            .bind(serde_json::to_string(&ids)?);
         self.db.records::<PersonRow, _>(&sql).await
     }
 
