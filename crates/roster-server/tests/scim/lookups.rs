@@ -10,11 +10,19 @@ use roster_store::scim::ScimExtra;
 use roster_store::{OrgRecord, PersonDraft};
 use serde_json::{json, Value};
 
-/// The status and body text of `GET /Users?{query}`.
+/// The status and body text of `GET /Users?{query}`, after checking its content type.
 async fn users_text(app: &TestApp, org: &OrgRecord, token: &str, query: &str) -> (u16, String) {
     let path = format!("{}?{query}", scim_path(org, "/Users"));
     let response = scim(app, Method::GET, &path, token, None).await;
     let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        content_type, "application/scim+json;charset=UTF-8",
+        "{query}"
+    );
     (status, response.text().await.unwrap())
 }
 
