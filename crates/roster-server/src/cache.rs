@@ -8,6 +8,7 @@
 
 use crate::metrics::{count_lookup, count_lookups, CacheName};
 use crate::render::Renders;
+use crate::scim::lookup::ScimUsers;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use roster_store::token::{from_hex, hex, Digest256};
@@ -37,6 +38,8 @@ pub struct Caches {
     /// Email key -> the person last seen holding it (checked against `people` on use).
     emails: Arc<Cache<String, Uuid>>,
     renders: Renders,
+    /// Person id -> SCIM user and its rendered body (`scim/lookup.rs`).
+    scim_users: ScimUsers,
 }
 
 /// At most this many bytes of people are kept (about 40,000 typical records), so that a
@@ -107,6 +110,7 @@ impl Caches {
             managed_orgs: Arc::new(Cache::new(capacity.min(10_000))),
             emails: Arc::new(Cache::new(capacity)),
             renders: Renders::new(capacity),
+            scim_users: ScimUsers::new(capacity),
         }
     }
 
@@ -213,11 +217,17 @@ impl Caches {
     /// Drops what this process cached about a person after it changed it.
     pub fn forget_person(&self, id: &Uuid) {
         self.people.remove(id);
+        self.scim_users.remove(id);
     }
 
     /// The serialised views of people (see `render.rs`).
     pub fn renders(&self) -> &Renders {
         &self.renders
+    }
+
+    /// SCIM users with their rendered bodies (see `scim/lookup.rs`).
+    pub fn scim_users(&self) -> &ScimUsers {
+        &self.scim_users
     }
 
     /// Tokens and people held now, for `/metrics`.
@@ -236,7 +246,7 @@ impl Caches {
             },
             ChangeTopic::Person => {
                 if let Ok(id) = Uuid::parse_str(&change.key) {
-                    self.people.remove(&id);
+                    self.forget_person(&id);
                 }
             }
             ChangeTopic::Org => {
@@ -255,6 +265,7 @@ impl Caches {
         self.managed_orgs.clear();
         self.emails.clear();
         self.renders.clear();
+        self.scim_users.clear();
     }
 
     /// Follows the store's change feed from `start` and applies each change to the caches.

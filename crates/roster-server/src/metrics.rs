@@ -221,6 +221,8 @@ fn render_latency(out: &mut String) {
 pub enum CacheName {
     Tokens = 0,
     People = 1,
+    /// SCIM users with their rendered bodies (`scim/lookup.rs`).
+    ScimUsers = 2,
 }
 
 /// Counts one cache look-up. The counters are resolved once: this runs several times per
@@ -234,12 +236,13 @@ pub fn count_lookups(cache: CacheName, hit: bool, count: u64) {
     if count == 0 {
         return;
     }
-    static COUNTERS: [OnceLock<Counter>; 4] = [const { OnceLock::new() }; 4];
+    static COUNTERS: [OnceLock<Counter>; 6] = [const { OnceLock::new() }; 6];
     COUNTERS[cache as usize * 2 + usize::from(hit)]
         .get_or_init(|| {
             let cache = match cache {
                 CacheName::Tokens => "tokens",
                 CacheName::People => "people",
+                CacheName::ScimUsers => "scim_users",
             };
             let result = if hit { "hit" } else { "miss" };
             metrics::counter!("roster_cache_lookups_total", "cache" => cache, "result" => result)

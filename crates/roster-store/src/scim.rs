@@ -9,7 +9,7 @@
 
 pub mod filter;
 
-use crate::{PersonDraft, PersonRecord, StoreResult};
+use crate::{PersonDraft, PersonRecord, PersonVersion, StoreResult};
 use async_trait::async_trait;
 use filter::Filter;
 use uuid::Uuid;
@@ -118,6 +118,8 @@ pub trait ScimStore: Send + Sync {
         extra: ScimExtra,
     ) -> StoreResult<ScimUserRecord>;
     async fn get_scim_user(&self, id: Uuid) -> StoreResult<Option<ScimUserRecord>>;
+    /// Users by id, in the order they were created; ids that name nobody are left out.
+    async fn get_scim_users(&self, ids: &[Uuid]) -> StoreResult<Vec<ScimUserRecord>>;
     /// Replaces the person and their SCIM attributes in one transaction, when the person's
     /// version is `if_version` (or unconditionally). [`crate::StoreError::NotFound`] when
     /// there is no such person.
@@ -135,6 +137,16 @@ pub trait ScimStore: Send + Sync {
     /// names an attribute filters cannot use, or compares it in a way it does not support,
     /// is [`crate::StoreError::Invalid`] with the reason.
     async fn list_scim_users(&self, query: &ScimQuery) -> StoreResult<ScimPage<ScimUserRecord>>;
+    /// Every user of `org` matching `userName sw "prefix"`, as ids and versions in the order
+    /// they were created, read from the email and person indexes without reading a record;
+    /// `None` when more than `limit` match (then [`ScimStore::list_scim_users`] answers).
+    /// The same users, in the same order, as `list_scim_users` gives for that filter.
+    async fn user_name_prefix_versions(
+        &self,
+        org: Uuid,
+        prefix: &str,
+        limit: usize,
+    ) -> StoreResult<Option<Vec<PersonVersion>>>;
 
     /// Creates a group. A member who is not a person of `org` is
     /// [`crate::StoreError::Invalid`].

@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod discovery;
 pub mod error;
 pub mod groups;
+pub mod lookup;
 pub mod patch;
 pub mod user;
 pub mod users;
@@ -296,6 +297,15 @@ pub fn respond(
     response
 }
 
+/// As [`respond`], for a body serialised already.
+pub fn respond_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = crate::wire::json_bytes_response(status, body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, ScimFault::content_type());
+    response
+}
+
 /// The list parameters of `GET /Users` and `GET /Groups`.
 pub struct ListParams {
     pub query: ScimQuery,
@@ -408,6 +418,11 @@ impl Projection {
             only: names("attributes")?,
             excluded: names("excludedAttributes")?.unwrap_or_default(),
         })
+    }
+
+    /// Whether this projection keeps every attribute (neither parameter was given).
+    pub fn is_identity(&self) -> bool {
+        self.only.is_none() && self.excluded.is_empty()
     }
 
     pub fn excludes(&self, attribute: &str) -> bool {

@@ -260,6 +260,9 @@ pub async fn list_users(
     let context = ScimContext::for_path(&state, &headers, &org)?;
     check_access(&caller, context.org, false)?;
     let params = ListParams::parse(&query_params(raw.as_deref())?, context.org, "userName")?;
+    if let Some(response) = super::lookup::list(&state, &context, &params).await? {
+        return Ok(response);
+    }
     let page = state
         .store
         .list_scim_users(&params.query)

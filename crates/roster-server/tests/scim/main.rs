@@ -8,6 +8,7 @@ mod helpers;
 
 mod access;
 mod idp;
+mod lookups;
 mod resources;
 
 use helpers::TestApp;

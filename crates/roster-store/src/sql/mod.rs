@@ -361,16 +361,7 @@ impl Store for SqlStore {
         }
         let sql = people::versions_statement(self.db.dialect(), query);
         let (pairs,) = self.db.fetch_one::<(String,)>(&sql).await?;
-        let pairs: Vec<(&str, i64)> = serde_json::from_str(&pairs)?;
-        pairs
-            .into_iter()
-            .map(|(id, last_modified)| {
-                Ok(PersonVersion {
-                    id: parse_uuid(id)?,
-                    last_modified,
-                })
-            })
-            .collect()
+        people::parse_versions(&pairs)
     }
 
     async fn count_people(&self) -> StoreResult<i64> {

@@ -502,6 +502,21 @@ pub(crate) fn versions_statement(dialect: &Dialect, query: &PeopleQuery) -> Quer
     sql
 }
 
+/// The versions a statement built like [`versions_statement`] returns: a JSON array of
+/// `[id, last_modified]` pairs.
+pub(crate) fn parse_versions(pairs: &str) -> StoreResult<Vec<PersonVersion>> {
+    let pairs: Vec<(&str, i64)> = serde_json::from_str(pairs)?;
+    pairs
+        .into_iter()
+        .map(|(id, last_modified)| {
+            Ok(PersonVersion {
+                id: parse_uuid(id)?,
+                last_modified,
+            })
+        })
+        .collect()
+}
+
 /// The fast path of a bulk import: the batch in one transaction, with multi-row statements.
 /// People already present (by first email, or by id) are left alone.
 pub(crate) async fn import_batch(

@@ -547,6 +547,42 @@ fn order_and_page(sql: &mut Query, order: &str, query: &ScimQuery, tie: &str) {
         .push_bind(query.start_index.saturating_sub(1).min(i64::MAX as u64) as i64);
 }
 
+/// The users of `org` whose userName (first email) starts with `prefix`, compared as the
+/// filter `userName sw` compares it, as one JSON array of `[id, last_modified]` pairs in
+/// creation order, at most `limit + 1` of them (so that more than `limit` shows).
+///
+/// One pass over the range of the email index, each match checked against the person's
+/// id index for its organization and version; no record is read, and the count is the
+/// length of the array. The join order is fixed (`CROSS JOIN` in SQLite; PostgreSQL plans
+/// it itself) so that SQLite, which has no statistics, never walks the organization's
+/// people testing each against the range.
+fn user_name_prefix_statement(
+    dialect: &Dialect,
+    org: Uuid,
+    prefix: &str,
+    limit: usize,
+) -> StoreResult<Query> {
+    let pairs = dialect.json_array_agg(&dialect.json_row("id, last_modified"), "seq");
+    let mut sql = Query::new(format!(
+        "SELECT {pairs} FROM (SELECT p.seq, p.id, p.last_modified \
+         FROM person_emails e CROSS JOIN people p WHERE e.position = 0 AND "
+    ));
+    compare_text(
+        dialect,
+        "e.email_key",
+        CompareOp::Sw,
+        email_key(prefix),
+        &mut sql,
+    )
+    .map_err(StoreError::Invalid)?;
+    sql.push(" AND p.id = e.person_id AND p.org_id = ")
+        .push_bind(org)
+        .push(" LIMIT ")
+        .push_bind(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+        .push(") page");
+    Ok(sql)
+}
+
 /// Writes a user's SCIM attributes (inserting or replacing their row).
 async fn write_extra(tx: &mut Tx, id: Uuid, extra: &ScimExtra) -> StoreResult<()> {
     let sql = Query::new(
@@ -660,6 +696,15 @@ impl ScimStore for SqlStore {
         self.db.record::<ScimUserRow, _>(&sql).await
     }
 
+    async fn get_scim_users(&self, ids: &[Uuid]) -> StoreResult<Vec<ScimUserRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Query::new(format!("{} WHERE p.id IN (", self.scim_user_select()));
+        sql.push_list(ids.iter()).push(") ORDER BY p.seq");
+        self.db.records::<ScimUserRow, _>(&sql).await
+    }
+
     async fn replace_scim_user(
         &self,
         id: Uuid,
@@ -702,6 +747,21 @@ impl ScimStore for SqlStore {
         for (id, extra) in extras {
             write_extra(&mut tx, *id, extra).await?;
         }
+        // The people exist already (and their versions do not move), so a server may have
+        // cached them without these attributes: the change feed tells it to read them again.
+        let now = tx.now();
+        let changes: Vec<Vec<Value>> = extras
+            .iter()
+            .map(|(id, _)| {
+                vec![
+                    ChangeTopic::Person.as_str().into(),
+                    uuid_text(id).into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        tx.insert_rows("changes", &["topic", "key", "at"], &changes, 500)
+            .await?;
         tx.commit().await
     }
 
@@ -726,6 +786,18 @@ impl ScimStore for SqlStore {
         });
         count.append(condition);
         self.scim_page::<ScimUserRow, _>(page, count).await
+    }
+
+    async fn user_name_prefix_versions(
+        &self,
+        org: Uuid,
+        prefix: &str,
+        limit: usize,
+    ) -> StoreResult<Option<Vec<PersonVersion>>> {
+        let sql = user_name_prefix_statement(self.db.dialect(), org, prefix, limit)?;
+        let (pairs,) = self.db.fetch_one::<(String,)>(&sql).await?;
+        let versions = people::parse_versions(&pairs)?;
+        Ok((versions.len() <= limit).then_some(versions))
     }
 
     async fn create_scim_group(

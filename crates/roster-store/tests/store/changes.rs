@@ -21,6 +21,27 @@ async fn a_new_database_has_no_changes() {
 }
 
 #[tokio::test]
+async fn importing_scim_attributes_notes_a_change_of_each_person() {
+    let store = open().await;
+    let acme = store.org("Acme").await;
+    let ada = store.person(&acme, "Ada").await;
+    let bob = store.person(&acme, "Bob").await;
+    let mark = store.change_mark().await;
+    let extra = roster_store::scim::ScimExtra {
+        external_id: Some("ext".into()),
+        attributes: Default::default(),
+    };
+    store
+        .import_scim_extras(&[(ada.id, extra.clone()), (bob.id, extra)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.changes_after(mark).await,
+        vec![person(ada.id), person(bob.id)]
+    );
+}
+
+#[tokio::test]
 async fn replacing_a_person_notes_a_person_change() {
     let store = open().await;
     let acme = store.org("Acme").await;

@@ -5,7 +5,7 @@
 use crate::helpers::{draft, open, TestStore};
 use roster_store::scim::filter::parse_filter;
 use roster_store::scim::*;
-use roster_store::{OrgRecord, PersonDraft, StoreError};
+use roster_store::{OrgRecord, PersonDraft, PersonVersion, StoreError};
 use roster_types::{Address, PhoneNumber, PhoneNumberType};
 use serde_json::json;
 use uuid::Uuid;
@@ -292,6 +292,113 @@ async fn filters_compare_each_attribute_kind_with_each_operator() {
         names(&store, &other, r#"externalId eq "ext-ada""#).await,
         ["Ada Elsewhere"]
     );
+}
+
+#[tokio::test]
+async fn user_name_prefixes_list_what_the_filter_lists_without_reading_records() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    let other = store.org("Globex").await;
+    // LIKE's metacharacters, capitals, a prefix only a second email has, another
+    // organization's person with the same prefix.
+    for (name, email) in [
+        ("Percent", "Per%cent@x.example"),
+        ("Underscore", "per_cent@x.example"),
+        ("Letter", "perXcent@x.example"),
+        ("Percy", "percy@x.example"),
+        ("Zed", "zed@x.example"),
+    ] {
+        store
+            .create_scim_user(
+                PersonDraft {
+                    emails: vec![email.into()],
+                    ..draft(org.id, name)
+                },
+                ScimExtra::default(),
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .person_with(PersonDraft {
+            emails: vec!["first@x.example".into(), "period@x.example".into()],
+            ..draft(org.id, "Two Emails")
+        })
+        .await;
+    store
+        .person_with(PersonDraft {
+            emails: vec!["person@globex.example".into()],
+            ..draft(other.id, "Elsewhere")
+        })
+        .await;
+    let cases: [(&str, &[&str]); 9] = [
+        ("per", &["Percent", "Underscore", "Letter", "Percy"]),
+        ("PER%", &["Percent"]),
+        ("per_", &["Underscore"]),
+        ("perx", &["Letter"]),
+        (" Per", &["Percent", "Underscore", "Letter", "Percy"]),
+        ("peri", &[]),
+        ("p%", &[]),
+        ("z", &["Zed"]),
+        ("nobody", &[]),
+    ];
+    for (prefix, expected) in cases {
+        let filter = format!("userName sw \"{prefix}\"");
+        assert_eq!(&names(&store, &org, &filter).await, expected, "{prefix}");
+        let listed: Vec<PersonVersion> = store
+            .list_scim_users(&query(&org, Some(&filter)))
+            .await
+            .unwrap()
+            .resources
+            .iter()
+            .map(|user| PersonVersion {
+                id: user.person.id,
+                last_modified: user.version(),
+            })
+            .collect();
+        let versions = store
+            .user_name_prefix_versions(org.id, prefix, 1000)
+            .await
+            .unwrap();
+        assert_eq!(versions, Some(listed), "{prefix}");
+    }
+    assert_eq!(
+        store
+            .user_name_prefix_versions(other.id, "per", 1000)
+            .await
+            .unwrap()
+            .map(|v| v.len()),
+        Some(1)
+    );
+    // More than the limit is for the general list.
+    let limited = |limit| store.user_name_prefix_versions(org.id, "per", limit);
+    assert_eq!(limited(3).await.unwrap(), None);
+    assert_eq!(limited(4).await.unwrap().map(|v| v.len()), Some(4));
+}
+
+#[tokio::test]
+async fn users_are_read_by_id_in_the_order_they_were_created() {
+    let store = open().await;
+    let org = store.org("Acme").await;
+    let ada = store
+        .create_scim_user(
+            draft(org.id, "Ada"),
+            extra(Some("ext-ada"), json!({"locale": "en"})),
+        )
+        .await
+        .unwrap();
+    let plain = store.person(&org, "Plain").await;
+    let read = store
+        .get_scim_users(&[plain.id, Uuid::new_v4(), ada.person.id])
+        .await
+        .unwrap();
+    let one_by_one = [
+        store.get_scim_user(ada.person.id).await.unwrap().unwrap(),
+        store.get_scim_user(plain.id).await.unwrap().unwrap(),
+    ];
+    assert_eq!(read, one_by_one);
+    assert_eq!(read[0], ada);
+    assert!(store.get_scim_users(&[]).await.unwrap().is_empty());
 }
 
 #[tokio::test]
