@@ -82,7 +82,8 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
         match &self.0.state.controls {
             None => {
                 let edge = self.clone();
-                Box::pin(async move { Ok(edge.handle(request).await) })
+                let digest = edge.api_token_digest(&request);
+                Box::pin(async move { Ok(edge.serve(request, digest).await) })
             }
             Some(controls) => Box::pin(crate::control::edge::handle(
                 controls.clone(),
@@ -98,13 +99,23 @@ impl Edge {
         &self.0.state
     }
 
-    /// The digest of the request's bearer token (see [`ConnectionToken`]).
-    pub fn token_digest(&self, headers: &axum::http::HeaderMap) -> Option<Digest256> {
-        self.0.token.digest(headers)
+    /// The digest of the bearer token of an API request (see [`ConnectionToken`]); only API
+    /// requests are authenticated (and rate-limited by token).
+    pub fn api_token_digest<B>(&self, request: &hyper::Request<B>) -> Option<Digest256> {
+        if request.uri().path().starts_with("/v1/") {
+            self.0.token.digest(request.headers())
+        } else {
+            None
+        }
     }
 
-    /// Serves a request: limits, handler, error body and tracking id, metrics.
-    pub async fn handle(self, request: hyper::Request<Incoming>) -> Response {
+    /// Serves a request: limits, handler, error body and tracking id, metrics. `digest` is
+    /// [`Edge::api_token_digest`]'s for this request.
+    pub async fn serve(
+        self,
+        request: hyper::Request<Incoming>,
+        digest: Option<Digest256>,
+    ) -> Response {
         let started = Instant::now();
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
@@ -120,12 +131,6 @@ impl Edge {
             method = %request.method(),
             path = %request.uri().path(),
         );
-        // Only API requests are authenticated (and rate-limited by token).
-        let digest = if request.uri().path().starts_with("/v1/") {
-            connection.token.digest(request.headers())
-        } else {
-            None
-        };
         let response = match connection
             .state
             .limits

@@ -13,7 +13,7 @@ use roster_types::{ErrorBody, JSON_CONTENT_TYPE};
 
 /// `TrackingID` (`roster_types::TRACKING_ID_HEADER`), as a name built at compile time rather
 /// than parsed on every request. HTTP/1 header names are case-insensitive.
-const TRACKING_ID: HeaderName = HeaderName::from_static("trackingid");
+pub(crate) const TRACKING_ID: HeaderName = HeaderName::from_static("trackingid");
 
 /// Tracking ids from clients are echoed only when they are short and plainly printable, so
 /// that a hostile value cannot inject headers or bloat logs.

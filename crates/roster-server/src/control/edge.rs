@@ -1,43 +1,65 @@
 //! The API's request path when controls are on: the fault rules decide first, then the
 //! request is served (by the edge, or by the rule), then it is written to the journal.
+//!
+//! This runs on every API request while controls are on, so it formats nothing and
+//! allocates nothing of its own: the journal gets the request's parts as they are and turns
+//! them into text only when `GET /requests` reads them; with no rule set, the rules cost one
+//! atomic load; the bearer token's digest is computed once here and handed on to the edge.
 
 use super::faults::{Outcome, Target, STALL_CAP};
-use super::journal::JournalEntry;
+use super::journal::{self, Journal};
 use super::Controls;
 use crate::edge::{ConnectionDropped, Edge};
 use crate::tracking;
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
-use roster_types::id::{encode_uuid, IdKind};
-use roster_types::time::format_millis;
 use std::sync::Arc;
 use std::time::Instant;
+use uuid::Uuid;
 
 /// A request's journal entry, written when the request ends, however it ends: answered,
 /// dropped, or abandoned by its client (hyper then drops the request's future, and with it
 /// this guard), so that a stalled request the client gave up on is journaled too.
-struct Journaled {
-    controls: Arc<Controls>,
+struct Journaled<'c> {
+    journal: &'c Journal,
     started: Instant,
-    entry: JournalEntry,
+    at_millis: i64,
+    method: Method,
+    /// The request's target (a clone shares the bytes hyper read).
+    uri: Uri,
+    person: Option<Uuid>,
+    token: Option<Uuid>,
+    fault_id: Option<String>,
+    written: bool,
 }
 
-impl Journaled {
-    fn answered(&mut self, response: &Response) {
-        self.entry.status = Some(response.status().as_u16());
-        self.entry.tracking_id = response
-            .headers()
-            .get(roster_types::TRACKING_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+impl Journaled<'_> {
+    /// Writes the entry: with the response's status and tracking id when there is one.
+    fn write(&mut self, response: Option<&Response>) {
+        if std::mem::replace(&mut self.written, true) {
+            return;
+        }
+        self.journal.record(journal::Request {
+            at_millis: self.at_millis,
+            duration: self.started.elapsed(),
+            method: &self.method,
+            path: self.uri.path(),
+            query: self.uri.query(),
+            person: self.person,
+            token: self.token,
+            status: response.map(|r| r.status().as_u16()),
+            tracking_id: response
+                .and_then(|r| r.headers().get(tracking::TRACKING_ID))
+                .map(|v| v.as_bytes()),
+            fault_id: self.fault_id.take(),
+        });
     }
 }
 
-impl Drop for Journaled {
+impl Drop for Journaled<'_> {
     fn drop(&mut self) {
-        let mut entry = self.entry.clone();
-        entry.duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        self.controls.journal.record(entry);
+        self.write(None);
     }
 }
 
@@ -47,51 +69,42 @@ pub async fn handle(
     request: hyper::Request<Incoming>,
 ) -> Result<Response, ConnectionDropped> {
     let started = Instant::now();
-    let state = edge.state().clone();
+    let state = edge.state();
     let at_millis = state.store.clock().now_millis();
-    let path = request.uri().path().to_string();
+    let digest = edge.api_token_digest(&request);
     // Who the caller says they are, for rules and the journal: the token's record, from
     // the cache. Whether the token is still usable is the handler's business.
-    let token = match edge.token_digest(request.headers()) {
-        Some(digest) if path.starts_with("/v1/") => {
-            state.caches.token(&digest).await.ok().flatten()
-        }
-        _ => None,
+    let token = match &digest {
+        Some(digest) => state.caches.token(digest).await.ok().flatten(),
+        None => None,
     };
     let person = token.as_ref().map(|t| t.person_id);
     let token = token.as_ref().map(|t| t.id);
     let decision = controls.faults.decide(
         &Target {
             method: request.method(),
-            path: &path,
+            path: request.uri().path(),
             person,
             token,
         },
         started,
     );
     let mut journaled = Journaled {
-        controls: controls.clone(),
+        journal: &controls.journal,
         started,
-        entry: JournalEntry {
-            time: format_millis(at_millis),
-            method: request.method().to_string(),
-            query: request.uri().query().map(str::to_string),
-            path,
-            person_id: person.map(|p| encode_uuid(IdKind::People, &p)),
-            token_id: token.map(|t| t.to_string()),
-            status: None,
-            tracking_id: None,
-            duration_ms: 0.0,
-            fault_id: decision.fault_id,
-            at_millis,
-            person,
-        },
+        at_millis,
+        method: request.method().clone(),
+        uri: request.uri().clone(),
+        person,
+        token,
+        fault_id: decision.fault_id,
+        written: false,
     };
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
     let response = match decision.outcome {
-        Outcome::Handler => edge.handle(request).await,
+        Outcome::Handler => edge.serve(request, digest).await,
         Outcome::Respond(error) => {
             let tracking_id = tracking::tracking_id_for(request.headers());
             tracking::finish_response(error.into_response(), &tracking_id)
@@ -104,6 +117,6 @@ pub async fn handle(
             return Err(ConnectionDropped);
         }
     };
-    journaled.answered(&response);
+    journaled.write(Some(&response));
     Ok(response)
 }
