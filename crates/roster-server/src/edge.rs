@@ -72,24 +72,22 @@ impl std::fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
+/// What [`Edge`] answers a request with.
+pub type EdgeFuture = Pin<Box<dyn Future<Output = Result<Response, ConnectionDropped>> + Send>>;
+
 impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
     type Response = Response;
     type Error = ConnectionDropped;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, ConnectionDropped>> + Send>>;
+    type Future = EdgeFuture;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
         // The one check the control API costs when it is off.
         match &self.0.state.controls {
             None => {
                 let edge = self.clone();
-                let digest = edge.api_token_digest(&request);
-                Box::pin(async move { Ok(edge.serve(request, digest).await) })
+                Box::pin(async move { Ok(edge.handle(request).await) })
             }
-            Some(controls) => Box::pin(crate::control::edge::handle(
-                controls.clone(),
-                self.clone(),
-                request,
-            )),
+            Some(controls) => crate::control::edge::call(controls, self.clone(), request),
         }
     }
 }
@@ -109,8 +107,14 @@ impl Edge {
         }
     }
 
-    /// Serves a request: limits, handler, error body and tracking id, metrics. `digest` is
-    /// [`Edge::api_token_digest`]'s for this request.
+    /// Serves a request: limits, handler, error body and tracking id, metrics.
+    pub fn handle(self, request: hyper::Request<Incoming>) -> impl Future<Output = Response> {
+        let digest = self.api_token_digest(&request);
+        self.serve(request, digest)
+    }
+
+    /// [`Edge::handle`], for a request whose token digest (`digest`, from
+    /// [`Edge::api_token_digest`]) is known already.
     pub async fn serve(
         self,
         request: hyper::Request<Incoming>,

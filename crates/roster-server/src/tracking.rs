@@ -13,7 +13,7 @@ use roster_types::{ErrorBody, JSON_CONTENT_TYPE};
 
 /// `TrackingID` (`roster_types::TRACKING_ID_HEADER`), as a name built at compile time rather
 /// than parsed on every request. HTTP/1 header names are case-insensitive.
-pub(crate) const TRACKING_ID: HeaderName = HeaderName::from_static("trackingid");
+const TRACKING_ID: HeaderName = HeaderName::from_static("trackingid");
 
 /// Tracking ids from clients are echoed only when they are short and plainly printable, so
 /// that a hostile value cannot inject headers or bloat logs.
@@ -52,6 +52,16 @@ pub fn tracking_id_for(headers: &axum::http::HeaderMap) -> String {
         .get(TRACKING_ID)
         .and_then(usable_client_id)
         .unwrap_or_else(new_tracking_id)
+}
+
+/// The `TrackingID` header of a response that [`finish_response`] finished, as sent. Found
+/// by walking its few headers, which costs less than a hashed look-up of a custom name.
+pub fn tracking_id_of(response: &Response) -> Option<&[u8]> {
+    response
+        .headers()
+        .iter()
+        .find(|(name, _)| *name == TRACKING_ID)
+        .map(|(_, value)| value.as_bytes())
 }
 
 /// Gives an error response its Webex body and every response its `TrackingID` header.
