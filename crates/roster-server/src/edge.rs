@@ -59,6 +59,15 @@ impl Edge {
     }
 }
 
+/// The digest of a request's bearer token, for [`Edge::serve`]: computed there, or by a
+/// caller that needed it first (the control API's hook), from [`Edge::api_token_digest`].
+/// Without controls `serve` computes it where it always did, so that path builds and polls
+/// the same future as before the hook could hand one in.
+pub enum TokenDigest {
+    ToCompute,
+    Computed(Option<Digest256>),
+}
+
 /// A request answered by closing its connection (a control API fault): hyper closes a
 /// connection whose service fails, without writing a response.
 #[derive(Debug)]
@@ -85,7 +94,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
         match &self.0.state.controls {
             None => {
                 let edge = self.clone();
-                Box::pin(async move { Ok(edge.handle(request).await) })
+                Box::pin(async move { Ok(edge.serve(request, TokenDigest::ToCompute).await) })
             }
             Some(controls) => crate::control::edge::call(controls, self.clone(), request),
         }
@@ -108,18 +117,7 @@ impl Edge {
     }
 
     /// Serves a request: limits, handler, error body and tracking id, metrics.
-    pub fn handle(self, request: hyper::Request<Incoming>) -> impl Future<Output = Response> {
-        let digest = self.api_token_digest(&request);
-        self.serve(request, digest)
-    }
-
-    /// [`Edge::handle`], for a request whose token digest (`digest`, from
-    /// [`Edge::api_token_digest`]) is known already.
-    pub async fn serve(
-        self,
-        request: hyper::Request<Incoming>,
-        digest: Option<Digest256>,
-    ) -> Response {
+    pub async fn serve(self, request: hyper::Request<Incoming>, digest: TokenDigest) -> Response {
         let started = Instant::now();
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
@@ -135,6 +133,10 @@ impl Edge {
             method = %request.method(),
             path = %request.uri().path(),
         );
+        let digest = match digest {
+            TokenDigest::Computed(digest) => digest,
+            TokenDigest::ToCompute => self.api_token_digest(&request),
+        };
         let response = match connection
             .state
             .limits

@@ -13,7 +13,7 @@
 use super::faults::{Decision, Outcome, Target, STALL_CAP};
 use super::journal;
 use super::Controls;
-use crate::edge::{ConnectionDropped, Edge, EdgeFuture};
+use crate::edge::{ConnectionDropped, Edge, EdgeFuture, TokenDigest};
 use crate::tracking;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -148,7 +148,7 @@ fn decide(
     };
     match decision.outcome {
         Outcome::Handler if decision.latency.is_zero() => Box::pin(Journaling {
-            serve: edge.serve(request, digest),
+            serve: edge.serve(request, TokenDigest::Computed(digest)),
             journaled,
         }),
         outcome => Box::pin(faulted(
@@ -195,7 +195,7 @@ async fn faulted(
         tokio::time::sleep(latency).await;
     }
     let response = match outcome {
-        Outcome::Handler => edge.serve(request, digest).await,
+        Outcome::Handler => edge.serve(request, TokenDigest::Computed(digest)).await,
         Outcome::Respond(error) => {
             let tracking_id = tracking::tracking_id_for(request.headers());
             tracking::finish_response(error.into_response(), &tracking_id)

@@ -17,7 +17,8 @@ use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// One request as `GET /requests` shows it.
+// One request as `GET /requests` shows it. (Not a doc comment, which would add a description
+// to the schema in the control API's OpenAPI document.)
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
