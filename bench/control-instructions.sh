@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # The control API's cost on GET /v1/people/me in instructions per request, which, unlike
-# requests per second, hardly moves when the machine is shared: `roster serve` runs under
-# valgrind's callgrind, without --control-listen and with it (no fault rule set, the journal
-# recording every request), and answers BENCH_SMALL and then BENCH_LARGE requests on one
-# keep-alive connection, one run each; the difference in instructions between the two runs,
-# divided by the difference in requests, is the cost of one request (start-up, the start
-# snapshot and shutdown cancel out). By default both runs answer more requests than the
-# journal keeps (10,000), so that the requests counted find it full, as in a long run. Two
-# figures: the connection's task alone (hyper, the
-# edge, the handler, the control hook: everything a request runs in user space), which is
-# what the control listener can change, and the whole process, which also counts background
-# work such as the change feed's poll every 200 ms and so moves with how long a run took
-# under valgrind. User space only: what the kernel spends on the socket is not counted, so a
-# relative difference here is larger than in wall-clock throughput.
+# requests per second, hardly moves when the machine is shared. `roster serve` runs under
+# valgrind's callgrind without --control-listen and with it (no fault rule set, the journal
+# recording every request) and answers BENCH_SMALL, then (a new server) BENCH_LARGE requests
+# on one keep-alive connection; the difference in instructions between the two runs, divided
+# by the difference in requests, is the cost of one request: start-up, the start snapshot
+# and shutdown cancel out. By default both runs answer more requests than the journal keeps
+# (10,000), so that the requests counted find it full, as in a long run.
+#
+# Three figures, narrowest first:
+# - the edge's service: `Edge::call` and the future it returns (with controls on, the hook,
+#   the edge and the handler under it, the journal), that is everything a request costs
+#   between hyper handing it over and taking the response; the same from run to run to a
+#   few instructions, so it shows what the control listener adds;
+# - the connection's task (the future `serve.rs` spawns per connection): the service plus
+#   hyper's parsing and writing, which vary by a few hundred instructions with how requests
+#   and reads happen to interleave;
+# - the whole process, which also counts background work (the change feed's poll every
+#   200 ms, the metrics clock) and so moves with how long a run took under valgrind.
+# User space only: the kernel's loopback TCP, most of a request's time, is not counted, so a
+# relative difference here is larger than in wall-clock throughput (bench/control.sh).
 #
 #   bash bench/control-instructions.sh
 #   BENCH_SMALL=1000 BENCH_LARGE=3000 BENCH_NO_BUILD=1 bash bench/control-instructions.sh
@@ -70,11 +77,42 @@ conn.close()
 PY
 }
 
-# The connection's task: the future `serve.rs` spawns for each connection.
-task='roster_server::serve::serve::{{closure}}::{{closure}}'
+# Prints, for a callgrind profile: the whole process's instructions, its connection tasks',
+# and its edge service's (see the top; the names cover the control hook as an async fn
+# `control::edge::handle` and as `control::edge::call` returning a `Journaling` future).
+measure() { # profile
+  callgrind_annotate --inclusive=yes --threshold=100 "$1" | python3 -c '
+import re, sys
+task = r"roster_server::serve::serve::\{\{closure\}\}::\{\{closure\}\}"
+edge = r"<roster_server::edge::Edge as hyper::service::service::Service<.*>>::call"
+service = [
+    edge, edge + r"::\{\{closure\}\}",
+    r"roster_server::control::edge::(handle|call|faulted)::\{\{closure\}\}",
+    r"<roster_server::control::edge::Journaling<F> as core::future::future::Future>::poll",
+    r"core::ptr::drop_in_place<.*(control::edge::|Service<.*>>::call::\{\{closure\}\}).*>",
+]
+total = connection = edge_service = 0
+for line in sys.stdin:
+    if line.strip().startswith("Ir") or "PROGRAM TOTALS" in line:
+        m = re.match(r"\s*([\d,]+) .*PROGRAM TOTALS", line)
+        if m:
+            total = int(m.group(1).replace(",", ""))
+        continue
+    m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\?\?\?:(.*) \[[^\]]*\]$", line)
+    if not m:
+        continue
+    count, name = int(m.group(1).replace(",", "")), m.group(2)
+    if re.fullmatch(task, name) and not connection:
+        connection = count
+    if any(re.fullmatch(p, name) for p in service):
+        edge_service += count
+if not (total and connection and edge_service):
+    sys.exit("error: a function measured was not found in the profile")
+print(total, connection, edge_service)
+'
+}
 
-# Prints the instructions `roster serve` ran to answer `count` requests, start to end: the
-# whole process's, then its connection tasks'.
+# Prints the figures of one server answering `count` requests, start to end.
 instructions() { # label count [serve args...]
   local label=$1 count=$2
   shift 2
@@ -89,12 +127,7 @@ instructions() { # label count [serve args...]
   send "$port" "$count"
   kill -TERM "$pid"
   wait "$pid" || true
-  local total connection
-  total=$(sed -nE 's/^summary: ([0-9]+).*/\1/p' "$out")
-  connection=$(callgrind_annotate --inclusive=yes --threshold=100 "$out" |
-    grep -F ":$task [" | head -1 | awk '{gsub(",", "", $1); print $1}')
-  [ -n "$connection" ] || { echo "error: no $task in $out" >&2; exit 1; }
-  echo "$total $connection"
+  measure "$out"
 }
 
 # A first start does one-time work (a signing key, for one): not counted.
@@ -104,25 +137,26 @@ results=()
 for mode in off on; do
   args=()
   [ "$mode" = on ] && args=(--control-listen "127.0.0.1:$(free_port)")
-  read -r a_total a_task < <(instructions "$mode" "$small" "${args[@]}")
-  read -r b_total b_task < <(instructions "$mode" "$large" "${args[@]}")
-  echo "control $mode: process $a_total instructions for $small requests, $b_total for" \
-    "$large; connection task $a_task, $b_task" >&2
-  results+=("$a_total $b_total $a_task $b_task")
+  a=$(instructions "$mode" "$small" "${args[@]}")
+  b=$(instructions "$mode" "$large" "${args[@]}")
+  echo "control $mode: $small requests: $a; $large requests: $b (process, connection, service)" >&2
+  results+=("$a $b")
 done
 
 python3 - "$small" "$large" "${results[@]}" <<'PY' | tee "$work/control-instructions.md"
 import sys
 small, large = int(sys.argv[1]), int(sys.argv[2])
 off, on = ([int(x) for x in r.split()] for r in sys.argv[3:5])
-per = lambda r, i: (r[i + 1] - r[i]) / (large - small)
-print("| GET /v1/people/me, instructions per request (user space) | connection task | whole process |")
-print("|---|---:|---:|")
-print(f"| control listener off | {per(off, 2):.0f} | {per(off, 0):.0f} |")
-print(f"| control listener on, no rules | {per(on, 2):.0f} | {per(on, 0):.0f} |")
-task, total = per(on, 2) - per(off, 2), per(on, 0) - per(off, 0)
+# Each run: process, connection, service; the small run's three, then the large run's.
+per = lambda r, i: (r[3 + i] - r[i]) / (large - small)
+print("| GET /v1/people/me, instructions per request (user space) | edge service | connection task | whole process |")
+print("|---|---:|---:|---:|")
+print(f"| control listener off | {per(off, 2):.0f} | {per(off, 1):.0f} | {per(off, 0):.0f} |")
+print(f"| control listener on, no rules | {per(on, 2):.0f} | {per(on, 1):.0f} | {per(on, 0):.0f} |")
 print()
-print(f"on - off: connection task {task:+.0f} per request ({task / per(off, 2) * 100:+.1f}%), "
-      f"whole process {total:+.0f} ({total / per(off, 0) * 100:+.1f}%); "
-      f"runs of {small} and {large} requests")
+parts = []
+for name, i in (("edge service", 2), ("connection task", 1), ("whole process", 0)):
+    d = per(on, i) - per(off, i)
+    parts.append(f"{name} {d:+.0f} ({d / per(off, i) * 100:+.1f}%)")
+print(f"on - off per request: {', '.join(parts)}; runs of {small} and {large} requests")
 PY
