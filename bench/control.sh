@@ -6,6 +6,7 @@
 #
 #   bash bench/control.sh
 #   BENCH_ROUNDS=1 BENCH_DURATION=3s bash bench/control.sh     # a quick smoke run
+#   BENCH_NO_BUILD=1 BENCH_ROSTER=/path/to/roster bash bench/control.sh   # another build
 #
 # Servers are pinned to core 0 (BENCH_SERVER_CORE), wrk to core 1 (BENCH_CLIENT_CORE). In
 # each of BENCH_ROUNDS rounds, back to back: the baseline, Roster without --control-listen,
@@ -33,8 +34,8 @@ need wrk wrk
 need taskset util-linux
 need curl curl
 
-cargo build --release -p roster -p roster-bench --quiet
-roster="$PWD/target/release/roster"
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p roster -p roster-bench --quiet
+roster="${BENCH_ROSTER:-$PWD/target/release/roster}"
 baseline="$PWD/target/release/roster-bench-baseline"
 
 pids=()

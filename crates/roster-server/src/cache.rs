@@ -189,6 +189,14 @@ impl Caches {
         Ok(person)
     }
 
+    /// A token by its digest if the cache holds it, without waiting (see [`Caches::token`]);
+    /// a look-up counted as a hit when it does, and not counted when it does not.
+    pub fn cached_token(&self, digest: &Digest256) -> Option<Arc<TokenRecord>> {
+        let token = self.tokens.get(digest)?;
+        count_lookup(CacheName::Tokens, true);
+        Some(token)
+    }
+
     /// A token by its digest, from the cache when warm. Unknown tokens are not cached: a token
     /// issued by the CLI a moment ago must work at once.
     pub async fn token(&self, digest: &Digest256) -> StoreResult<Option<Arc<TokenRecord>>> {

@@ -59,6 +59,15 @@ impl Edge {
     }
 }
 
+/// The digest of a request's bearer token, for [`Edge::serve`]: computed there, or by a
+/// caller that needed it first (the control API's hook), from [`Edge::api_token_digest`].
+/// Without controls `serve` computes it where it always did, so that path builds and polls
+/// the same future as before the hook could hand one in.
+pub enum TokenDigest {
+    ToCompute,
+    Computed(Option<Digest256>),
+}
+
 /// A request answered by closing its connection (a control API fault): hyper closes a
 /// connection whose service fails, without writing a response.
 #[derive(Debug)]
@@ -72,23 +81,22 @@ impl std::fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
+/// What [`Edge`] answers a request with.
+pub type EdgeFuture = Pin<Box<dyn Future<Output = Result<Response, ConnectionDropped>> + Send>>;
+
 impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
     type Response = Response;
     type Error = ConnectionDropped;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, ConnectionDropped>> + Send>>;
+    type Future = EdgeFuture;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
         // The one check the control API costs when it is off.
         match &self.0.state.controls {
             None => {
                 let edge = self.clone();
-                Box::pin(async move { Ok(edge.handle(request).await) })
+                Box::pin(async move { Ok(edge.serve(request, TokenDigest::ToCompute).await) })
             }
-            Some(controls) => Box::pin(crate::control::edge::handle(
-                controls.clone(),
-                self.clone(),
-                request,
-            )),
+            Some(controls) => crate::control::edge::call(controls, self.clone(), request),
         }
     }
 }
@@ -98,13 +106,18 @@ impl Edge {
         &self.0.state
     }
 
-    /// The digest of the request's bearer token (see [`ConnectionToken`]).
-    pub fn token_digest(&self, headers: &axum::http::HeaderMap) -> Option<Digest256> {
-        self.0.token.digest(headers)
+    /// The digest of the bearer token of an API request (see [`ConnectionToken`]); only API
+    /// requests are authenticated (and rate-limited by token).
+    pub fn api_token_digest<B>(&self, request: &hyper::Request<B>) -> Option<Digest256> {
+        if request.uri().path().starts_with("/v1/") {
+            self.0.token.digest(request.headers())
+        } else {
+            None
+        }
     }
 
     /// Serves a request: limits, handler, error body and tracking id, metrics.
-    pub async fn handle(self, request: hyper::Request<Incoming>) -> Response {
+    pub async fn serve(self, request: hyper::Request<Incoming>, digest: TokenDigest) -> Response {
         let started = Instant::now();
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
@@ -120,11 +133,9 @@ impl Edge {
             method = %request.method(),
             path = %request.uri().path(),
         );
-        // Only API requests are authenticated (and rate-limited by token).
-        let digest = if request.uri().path().starts_with("/v1/") {
-            connection.token.digest(request.headers())
-        } else {
-            None
+        let digest = match digest {
+            TokenDigest::Computed(digest) => digest,
+            TokenDigest::ToCompute => self.api_token_digest(&request),
         };
         let response = match connection
             .state

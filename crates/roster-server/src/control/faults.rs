@@ -285,6 +285,17 @@ pub struct Decision {
     pub outcome: Outcome,
 }
 
+impl Decision {
+    /// No rule applies: the handler answers, at once.
+    pub fn pass() -> Self {
+        Decision {
+            fault_id: None,
+            latency: Duration::ZERO,
+            outcome: Outcome::Handler,
+        }
+    }
+}
+
 pub enum Outcome {
     /// The real handler answers.
     Handler,
@@ -388,19 +399,14 @@ impl Faults {
         self.rules.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether any rule could need the caller's identity.
+    /// Whether any rule is set (one atomic load: requests skip the rules when none is).
     pub fn any(&self) -> bool {
         self.any.load(Ordering::Acquire)
     }
 
     pub fn decide(&self, target: &Target, now: Instant) -> Decision {
-        let pass = Decision {
-            fault_id: None,
-            latency: Duration::ZERO,
-            outcome: Outcome::Handler,
-        };
         if !self.any() {
-            return pass;
+            return Decision::pass();
         }
         let mut rules = self.lock();
         for state in rules.iter_mut() {
@@ -440,7 +446,7 @@ impl Faults {
             }
             return state.decision(outcome);
         }
-        pass
+        Decision::pass()
     }
 }
 
