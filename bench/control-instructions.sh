@@ -6,7 +6,9 @@
 # on one keep-alive connection; the difference in instructions between the two runs, divided
 # by the difference in requests, is the cost of one request: start-up, the start snapshot
 # and shutdown cancel out. By default both runs answer more requests than the journal keeps
-# (10,000), so that the requests counted find it full, as in a long run.
+# (10,000), so that the requests counted find it full, as in a long run. Activity is flushed
+# hourly rather than every minute: a flush invalidates the caller's cached record, and the
+# reload that follows, landing in one run and not the other, moved the figures by hundreds.
 #
 # Three figures, narrowest first:
 # - the edge's service: `Edge::call` and the future it returns (with controls on, the hook,
@@ -121,7 +123,8 @@ instructions() { # label count [serve args...]
   out="$work/callgrind.$label.$count.out"
   ROSTER_CONTROL_TOKEN=bench-control-token RUST_LOG=warn valgrind --tool=callgrind \
     --callgrind-out-file="$out" "$roster" serve --database-url "sqlite://$db" \
-    --listen "127.0.0.1:$port" --rate-limit 0 "$@" >/dev/null 2>"$work/callgrind.$label.log" &
+    --listen "127.0.0.1:$port" --rate-limit 0 --activity-flush 1h "$@" \
+    >/dev/null 2>"$work/callgrind.$label.log" &
   local pid=$!
   pids+=("$pid")
   send "$port" "$count"
