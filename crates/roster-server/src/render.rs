@@ -260,10 +260,8 @@ mod tests {
         })
     }
 
-    /// Rendered views are bounded by their bytes, whatever the number of people viewed.
-    #[test]
-    fn rendered_views_stay_within_their_byte_budget() {
-        let renders = Renders::new(100_000);
+    /// Renders `people` new people's full views into `renders`; the bytes inserted.
+    fn fill(renders: &Renders, people: usize) -> u64 {
         let visibility = Visibility {
             presence: true,
             admin_fields: true,
@@ -275,7 +273,7 @@ mod tests {
             noted_activity: None,
         };
         let mut inserted = 0u64;
-        for _ in 0..40_000 {
+        for _ in 0..people {
             let person = Arc::new(record(Uuid::new_v4()));
             let render = Arc::new(Render::new(&person, visibility, &live).unwrap());
             inserted += u64::from(render.weight());
@@ -286,6 +284,14 @@ mod tests {
             };
             renders.0.insert(key, render);
         }
+        inserted
+    }
+
+    /// Rendered views are bounded by their bytes, whatever the number of people viewed.
+    #[test]
+    fn rendered_views_stay_within_their_byte_budget() {
+        let renders = Renders::new(100_000);
+        let inserted = fill(&renders, 40_000);
         assert!(inserted > 2 * RENDER_BYTES, "the test overfills it");
         assert!(renders.0.weight() <= RENDER_BYTES, "{}", renders.0.weight());
     }
@@ -294,26 +300,8 @@ mod tests {
     #[test]
     fn a_small_capacity_bounds_the_render_bytes() {
         let renders = Renders::new(1_000);
-        let visibility = Visibility {
-            presence: true,
-            admin_fields: true,
-            roles: true,
-            calling: true,
-        };
-        let live = Live {
-            now: NOW,
-            noted_activity: None,
-        };
-        for _ in 0..10_000 {
-            let person = Arc::new(record(Uuid::new_v4()));
-            let render = Arc::new(Render::new(&person, visibility, &live).unwrap());
-            let key = RenderKey {
-                person: person.id,
-                visibility,
-                active: true,
-            };
-            renders.0.insert(key, render);
-        }
+        let inserted = fill(&renders, 10_000);
+        assert!(inserted > 2 * render_bytes(1_000), "the test overfills it");
         assert!(
             renders.0.weight() <= render_bytes(1_000),
             "{}",
