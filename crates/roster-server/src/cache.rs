@@ -46,6 +46,25 @@ pub struct Caches {
 /// server's memory stays flat however many people it is asked about.
 const PEOPLE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The ids of `page` that `found` (the cache's answer for each, in page order) lacks, with
+/// the page's hits and misses counted for `cache`: the step every page read through a cache
+/// takes before it loads the rest in one read from the store.
+pub(crate) fn missing_from_page<T>(
+    cache: CacheName,
+    page: &[PersonVersion],
+    found: &[Option<T>],
+) -> Vec<Uuid> {
+    let missing: Vec<Uuid> = page
+        .iter()
+        .zip(found)
+        .filter(|(_, cached)| cached.is_none())
+        .map(|(version, _)| version.id)
+        .collect();
+    count_lookups(cache, true, (page.len() - missing.len()) as u64);
+    count_lookups(cache, false, missing.len() as u64);
+    missing
+}
+
 /// The bytes of people a cache of `capacity` entries keeps: 4 KiB an entry, at most
 /// [`PEOPLE_BYTES`].
 fn people_bytes(capacity: usize) -> u64 {
@@ -140,14 +159,7 @@ impl Caches {
                     .filter(|person| person.last_modified == version.last_modified)
             })
             .collect();
-        let missing: Vec<Uuid> = page
-            .iter()
-            .zip(&found)
-            .filter(|(_, cached)| cached.is_none())
-            .map(|(version, _)| version.id)
-            .collect();
-        count_lookups(CacheName::People, true, (page.len() - missing.len()) as u64);
-        count_lookups(CacheName::People, false, missing.len() as u64);
+        let missing = missing_from_page(CacheName::People, page, &found);
         if !missing.is_empty() {
             let loaded: HashMap<Uuid, Arc<PersonRecord>> = self
                 .store

@@ -15,8 +15,9 @@
 use super::error::ScimError;
 use super::user::user_json;
 use super::{list_response, respond, respond_bytes, ListParams, ScimContext};
+use crate::cache::missing_from_page;
 use crate::error::ApiError;
-use crate::metrics::{count_lookups, CacheName};
+use crate::metrics::CacheName;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -221,18 +222,7 @@ async fn users_at(
         .iter()
         .map(|version| cache.get(version, context))
         .collect();
-    let missing: Vec<Uuid> = page
-        .iter()
-        .zip(&found)
-        .filter(|(_, cached)| cached.is_none())
-        .map(|(version, _)| version.id)
-        .collect();
-    count_lookups(
-        CacheName::ScimUsers,
-        true,
-        (page.len() - missing.len()) as u64,
-    );
-    count_lookups(CacheName::ScimUsers, false, missing.len() as u64);
+    let missing = missing_from_page(CacheName::ScimUsers, page, &found);
     if !missing.is_empty() {
         let mut loaded: HashMap<Uuid, ScimUserRecord> = state
             .store
