@@ -81,7 +81,8 @@ PY
 
 # Prints, for a callgrind profile: the whole process's instructions, its connection tasks',
 # and its edge service's (see the top; the names cover the control hook as an async fn
-# `control::edge::handle` and as `control::edge::call` returning a `Journaling` future).
+# `control::edge::handle` and as `control::edge::call` returning the future of
+# `control::edge::decide`, or of a `Journaling` wrapper as in earlier builds).
 measure() { # profile
   callgrind_annotate --inclusive=yes --threshold=100 "$1" | python3 -c '
 import re, sys
@@ -89,7 +90,7 @@ task = r"roster_server::serve::serve::\{\{closure\}\}::\{\{closure\}\}"
 edge = r"<roster_server::edge::Edge as hyper::service::service::Service<.*>>::call"
 service = [
     edge, edge + r"::\{\{closure\}\}",
-    r"roster_server::control::edge::(handle|call|faulted)::\{\{closure\}\}",
+    r"roster_server::control::edge::(handle|call|decide|faulted)::\{\{closure\}\}",
     r"<roster_server::control::edge::Journaling<F> as core::future::future::Future>::poll",
     r"core::ptr::drop_in_place<.*(control::edge::|Service<.*>>::call::\{\{closure\}\}).*>",
 ]

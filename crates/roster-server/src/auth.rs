@@ -24,10 +24,26 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then_some(token)
 }
 
-/// The SHA-256 of the request's bearer token, computed once per request (see `edge.rs`) and
-/// handed to authentication through the request's extensions on the router's path.
-#[derive(Debug, Clone, Copy)]
-pub struct BearerDigest(pub Digest256);
+/// A request's bearer token as the edge knows it before authentication: its SHA-256,
+/// computed once per request (see `edge.rs`), and its record when the control API's hook
+/// already read that from the cache (`control/edge.rs`), so that it is not looked up twice.
+/// Handed to [`Caller::authenticate`] directly on a hot read, and through the request's
+/// extensions on the router's path.
+#[derive(Debug, Clone)]
+pub struct BearerDigest {
+    pub digest: Digest256,
+    pub record: Option<Arc<TokenRecord>>,
+}
+
+impl BearerDigest {
+    /// A digest whose record is still to be looked up.
+    pub fn unresolved(digest: Digest256) -> Self {
+        BearerDigest {
+            digest,
+            record: None,
+        }
+    }
+}
 
 /// The last bearer token sent on a connection, and its SHA-256. Clients send the same token
 /// on every request of a keep-alive connection, and hashing it was the largest single cost
@@ -113,26 +129,30 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
 }
 
 impl Caller {
-    /// Authenticates a request by its headers. `digest` is the SHA-256 of its bearer token
-    /// when that was already computed (see `edge.rs`).
+    /// Authenticates a request by its headers. `known` is what the edge already knows of its
+    /// bearer token (see [`BearerDigest`]), if anything.
     pub async fn authenticate(
         headers: &HeaderMap,
-        digest: Option<Digest256>,
+        known: Option<BearerDigest>,
         state: &AppState,
     ) -> Result<Caller, ApiError> {
         // A digest is only ever computed from a well-formed bearer token, so with one the
         // header needs no second look. Looking the token up by its hash, never comparing
         // secrets directly, keeps the check free of timing differences that depend on the
         // token's content.
-        let digest = match digest {
-            Some(digest) => digest,
-            None => token::digest(bearer_token(headers)?),
+        let record = match known {
+            Some(BearerDigest {
+                record: Some(record),
+                ..
+            }) => Some(record),
+            Some(BearerDigest { digest, .. }) => state.caches.token(&digest).await?,
+            None => {
+                let digest = token::digest(bearer_token(headers)?);
+                state.caches.token(&digest).await?
+            }
         };
-        let record = state
-            .caches
-            .token(&digest)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
+        let record =
+            record.ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
         let now = state.store.clock().now_millis();
         if record.revoked_at.is_some() {
             return Err(ApiError::unauthorized("The access token has been revoked."));
@@ -181,8 +201,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let digest = parts.extensions.get::<BearerDigest>().map(|d| d.0);
-        Caller::authenticate(&parts.headers, digest, state).await
+        let known = parts.extensions.get::<BearerDigest>().cloned();
+        Caller::authenticate(&parts.headers, known, state).await
     }
 }
 

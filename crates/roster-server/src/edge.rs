@@ -28,7 +28,7 @@ use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tower::ServiceExt;
 use tracing::Instrument;
 
@@ -59,13 +59,23 @@ impl Edge {
     }
 }
 
-/// The digest of a request's bearer token, for [`Edge::serve`]: computed there, or by a
-/// caller that needed it first (the control API's hook), from [`Edge::api_token_digest`].
-/// Without controls `serve` computes it where it always did, so that path builds and polls
-/// the same future as before the hook could hand one in.
-pub enum TokenDigest {
-    ToCompute,
-    Computed(Option<Digest256>),
+/// What the control API's hook found out about a request before handing it to
+/// [`Edge::serve`] (see `control/edge.rs`), so that the edge does not find it out again: when
+/// it arrived, and its bearer token (from [`Edge::api_token_digest`], with the token's record
+/// when the cache held it). Without controls `serve` finds these out where it always did, so
+/// that path builds and polls the same future as before the hook could hand them in.
+pub struct Arrival {
+    pub started: Instant,
+    pub bearer: Option<BearerDigest>,
+}
+
+/// A served request: its response, and what the control API's journal records of it.
+pub struct Served {
+    pub response: Response,
+    /// The `TrackingID` the response carries.
+    pub tracking_id: String,
+    /// From arrival to the finished response.
+    pub elapsed: Duration,
 }
 
 /// A request answered by closing its connection (a control API fault): hyper closes a
@@ -94,7 +104,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
         match &self.0.state.controls {
             None => {
                 let edge = self.clone();
-                Box::pin(async move { Ok(edge.serve(request, TokenDigest::ToCompute).await) })
+                Box::pin(async move { Ok(edge.serve(request, None).await.response) })
             }
             Some(controls) => crate::control::edge::call(controls, self.clone(), request),
         }
@@ -117,8 +127,19 @@ impl Edge {
     }
 
     /// Serves a request: limits, handler, error body and tracking id, metrics.
-    pub async fn serve(self, request: hyper::Request<Incoming>, digest: TokenDigest) -> Response {
-        let started = Instant::now();
+    pub async fn serve(
+        self,
+        request: hyper::Request<Incoming>,
+        arrival: Option<Arrival>,
+    ) -> Served {
+        let (started, bearer) = match arrival {
+            Some(Arrival { started, bearer }) => (started, bearer),
+            None => (
+                Instant::now(),
+                self.api_token_digest(&request)
+                    .map(BearerDigest::unresolved),
+            ),
+        };
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
         let method = MethodLabel::of(request.method());
@@ -133,15 +154,11 @@ impl Edge {
             method = %request.method(),
             path = %request.uri().path(),
         );
-        let digest = match digest {
-            TokenDigest::Computed(digest) => digest,
-            TokenDigest::ToCompute => self.api_token_digest(&request),
-        };
-        let response = match connection
-            .state
-            .limits
-            .check(&request, connection.client, digest)
-        {
+        let response = match connection.state.limits.check(
+            &request,
+            connection.client,
+            bearer.as_ref().map(|b| b.digest),
+        ) {
             Err(error) => error.into_response(),
             Ok(()) => {
                 let deadline = started + connection.state.config.request_timeout;
@@ -149,7 +166,7 @@ impl Edge {
                     MethodLabel::Get => found.direct_get(),
                     _ => None,
                 };
-                let handler = self.dispatch(request, direct, digest);
+                let handler = self.dispatch(request, direct, bearer);
                 within_deadline(handler, deadline)
                     .instrument(span.clone())
                     .await
@@ -157,7 +174,8 @@ impl Edge {
         };
         let response = tracking::finish_response(response, &tracking_id);
         let status = response.status();
-        route.metrics.record(method, status, started);
+        let elapsed = started.elapsed();
+        route.metrics.record(method, status, elapsed);
         span.in_scope(|| {
             if status.is_server_error() {
                 tracing::error!(
@@ -171,7 +189,11 @@ impl Edge {
                 tracing::debug!(status = status.as_u16(), "request served");
             }
         });
-        response
+        Served {
+            response,
+            tracking_id,
+            elapsed,
+        }
     }
 
     /// The handler for a request: a hot read's own, called directly, or the router.
@@ -179,19 +201,19 @@ impl Edge {
         &self,
         request: hyper::Request<Incoming>,
         direct: Option<(&Direct, Option<String>)>,
-        digest: Option<Digest256>,
+        bearer: Option<BearerDigest>,
     ) -> HandlerFuture {
         let state = self.0.state.clone();
         if let Some((direct, path_param)) = direct {
             let (parts, _body) = request.into_parts();
-            return direct.call(state, parts, digest, path_param);
+            return direct.call(state, parts, bearer, path_param);
         }
         let mut request = request.map(Body::new);
         request
             .extensions_mut()
             .insert(ClientAddress(self.0.client));
-        if let Some(digest) = digest {
-            request.extensions_mut().insert(BearerDigest(digest));
+        if let Some(bearer) = bearer {
+            request.extensions_mut().insert(bearer);
         }
         let router = self.0.routes.router.clone();
         Box::pin(async move {

@@ -18,7 +18,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use roster_store::PoolStats;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The process-wide metrics recorder (the `metrics` facade has one global recorder).
 ///
@@ -131,7 +131,7 @@ impl RouteMetrics {
     }
 
     /// Counts one answered request and its duration since `started`.
-    pub fn record(&self, method: MethodLabel, status: StatusCode, started: Instant) {
+    pub fn record(&self, method: MethodLabel, status: StatusCode, elapsed: Duration) {
         let code = status.as_u16();
         match COMMON_STATUSES.iter().position(|&c| c == code) {
             Some(status_index) => {
@@ -142,7 +142,7 @@ impl RouteMetrics {
             }
             None => self.requests_counter(method, code).increment(1),
         }
-        self.latency.observe(started.elapsed());
+        self.latency.observe(elapsed);
     }
 
     fn requests_counter(&self, method: MethodLabel, status: u16) -> Counter {

@@ -6,7 +6,7 @@
 //! every request (`edge.rs`): which route a path belongs to, for metrics and logs, and
 //! whether it is a hot read to call without the router ([`Direct`]).
 
-use crate::auth::Caller;
+use crate::auth::{BearerDigest, Caller};
 use crate::metrics::RouteMetrics;
 use crate::state::AppState;
 use crate::wire::QueryParams;
@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
 use bytes::Bytes;
-use roster_store::token::Digest256;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -307,10 +306,10 @@ impl Route {
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 type DirectCall =
-    dyn Fn(AppState, Parts, Option<Digest256>, Option<String>) -> HandlerFuture + Send + Sync;
+    dyn Fn(AppState, Parts, Option<BearerDigest>, Option<String>) -> HandlerFuture + Send + Sync;
 
-/// A hot read as the edge calls it without the router: with the request's head, the digest
-/// of its bearer token (computed once by the edge), and its path parameter, if any.
+/// A hot read as the edge calls it without the router: with the request's head, what the
+/// edge knows of its bearer token (see [`BearerDigest`]), and its path parameter, if any.
 #[derive(Clone)]
 pub struct Direct {
     call: Arc<DirectCall>,
@@ -323,10 +322,10 @@ impl Direct {
         &self,
         state: AppState,
         parts: Parts,
-        digest: Option<Digest256>,
+        bearer: Option<BearerDigest>,
         path_param: Option<String>,
     ) -> HandlerFuture {
-        (self.call)(state, parts, digest, path_param)
+        (self.call)(state, parts, bearer, path_param)
     }
 }
 
@@ -345,12 +344,12 @@ where
 {
     fn into_direct(self) -> Direct {
         Direct {
-            call: Arc::new(move |state, parts, digest, _| {
+            call: Arc::new(move |state, parts, bearer, _| {
                 let handler = self.clone();
                 Box::pin(direct_read(
                     state,
                     parts,
-                    digest,
+                    bearer,
                     move |state, caller, query| handler(State(state), caller, query),
                 ))
             }),
@@ -367,13 +366,13 @@ where
 {
     fn into_direct(self) -> Direct {
         Direct {
-            call: Arc::new(move |state, parts, digest, path_param| {
+            call: Arc::new(move |state, parts, bearer, path_param| {
                 let handler = self.clone();
                 let path = Path(path_param.unwrap_or_default());
                 Box::pin(direct_read(
                     state,
                     parts,
-                    digest,
+                    bearer,
                     move |state, caller, query| handler(State(state), caller, path, query),
                 ))
             }),
@@ -386,7 +385,7 @@ where
 async fn direct_read<H, F, R>(
     state: AppState,
     mut parts: Parts,
-    digest: Option<Digest256>,
+    bearer: Option<BearerDigest>,
     handler: H,
 ) -> Response
 where
@@ -394,7 +393,7 @@ where
     F: Future<Output = R>,
     R: IntoResponse,
 {
-    let caller = match Caller::authenticate(&parts.headers, digest, &state).await {
+    let caller = match Caller::authenticate(&parts.headers, bearer, &state).await {
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };

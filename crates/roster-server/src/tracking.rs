@@ -54,16 +54,6 @@ pub fn tracking_id_for(headers: &axum::http::HeaderMap) -> String {
         .unwrap_or_else(new_tracking_id)
 }
 
-/// The `TrackingID` header of a response that [`finish_response`] finished, as sent. Found
-/// by walking its few headers, which costs less than a hashed look-up of a custom name.
-pub fn tracking_id_of(response: &Response) -> Option<&[u8]> {
-    response
-        .headers()
-        .iter()
-        .find(|(name, _)| *name == TRACKING_ID)
-        .map(|(_, value)| value.as_bytes())
-}
-
 /// Gives an error response its Webex body and every response its `TrackingID` header.
 pub fn finish_response(mut response: Response, tracking_id: &str) -> Response {
     if response.status().is_client_error() || response.status().is_server_error() {

@@ -93,13 +93,51 @@ impl Clock {
     pub fn offset_millis(&self) -> i64 {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// This clock's time at `instant` (a moment just passed), read cheaply: the monotonic
+    /// instant and the clock's offset are kept, and turned into milliseconds since the epoch
+    /// only when [`ClockReading::millis`] is asked, so that something recording every request
+    /// (the control API's journal) reads the system clock once per request, not twice.
+    pub fn reading_at(&self, instant: std::time::Instant) -> ClockReading {
+        ClockReading {
+            instant,
+            offset_millis: self.offset_millis(),
+        }
+    }
+}
+
+/// A moment as a [`Clock`] read it; see [`Clock::reading_at`].
+#[derive(Debug, Clone, Copy)]
+pub struct ClockReading {
+    instant: std::time::Instant,
+    offset_millis: i64,
+}
+
+impl ClockReading {
+    /// Milliseconds since the epoch, as the clock read them at that moment: real time now,
+    /// less the monotonic time since, plus the clock's offset then (so that moving the
+    /// clock later does not move the moment). Computed in microseconds before rounding down,
+    /// so that it agrees to the millisecond with a reading of the system clock then.
+    pub fn millis(&self) -> i64 {
+        // The monotonic clock first, then the system clock: the result errs late by the
+        // time between the two reads (well under a microsecond), never early, so that a
+        // moment after a time read elsewhere never appears before it.
+        let since = i64::try_from(self.instant.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let real = system_micros().saturating_sub(since).div_euclid(1000);
+        real.saturating_add(self.offset_millis)
+    }
 }
 
 /// The system clock, in milliseconds since the epoch. Only [`Clock`] reads it.
 fn system_millis() -> i64 {
+    system_micros().div_euclid(1000)
+}
+
+/// The system clock, in microseconds since the epoch.
+fn system_micros() -> i64 {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+        Ok(since) => i64::try_from(since.as_micros()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_micros()).unwrap_or(i64::MAX),
     }
 }
 
@@ -140,6 +178,23 @@ mod tests {
     fn offsets_are_normalised_to_utc() {
         let millis = parse_millis("2015-10-18T16:26:16.5+02:00").unwrap();
         assert_eq!(format_millis(millis), "2015-10-18T14:26:16.500Z");
+    }
+
+    #[test]
+    fn a_reading_is_the_clock_at_its_moment_even_after_the_clock_moves() {
+        let clock = Clock::system();
+        clock.advance(60_000);
+        let before = clock.now_millis();
+        let reading = clock.reading_at(std::time::Instant::now());
+        let after = clock.now_millis();
+        // It may err late by a microsecond, across a millisecond's end.
+        let moment = before..=after + 1;
+        let millis = reading.millis();
+        assert!(moment.contains(&millis), "{before} {millis} {after}");
+        clock.advance(3_600_000);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let later = reading.millis();
+        assert!(moment.contains(&later), "{before} {later} {after}");
     }
 
     #[test]

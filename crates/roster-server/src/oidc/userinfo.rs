@@ -41,10 +41,10 @@ pub struct UserInfo {
 pub async fn get_user_info(
     State(state): State<AppState>,
     headers: HeaderMap,
-    digest: Option<Extension<BearerDigest>>,
+    known: Option<Extension<BearerDigest>>,
 ) -> Response {
-    let digest = digest.map(|Extension(BearerDigest(digest))| digest);
-    let caller = match Caller::authenticate(&headers, digest, &state).await {
+    let known = known.map(|Extension(known)| known);
+    let caller = match Caller::authenticate(&headers, known, &state).await {
         Ok(caller) => caller,
         Err(error) => return challenge(&headers, error),
     };

@@ -109,9 +109,9 @@ impl FromRequestParts<AppState> for ScimCaller {
     type Rejection = ScimError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ScimError> {
-        let digest = parts.extensions.get::<BearerDigest>().map(|d| d.0);
+        let known = parts.extensions.get::<BearerDigest>().cloned();
         Ok(ScimCaller(
-            Caller::authenticate(&parts.headers, digest, state).await?,
+            Caller::authenticate(&parts.headers, known, state).await?,
         ))
     }
 }
