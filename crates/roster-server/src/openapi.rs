@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Roster: the Webex People API",
-        description = "A self-hostable implementation of the Webex People API, with the OAuth 2 and OpenID Connect provider of Webex integrations. Not affiliated with Cisco or Webex."
+        description = "A self-hostable implementation of the Webex People API, with the OAuth 2 and OpenID Connect provider of Webex integrations and SCIM 2. Not affiliated with Cisco or Webex."
     ),
     components(schemas(
         Person, PersonList, PersonInput, PhoneNumber, PhoneNumberType, Address, SipAddress,
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         (name = "People", description = "People in an organization"),
         (name = "OAuth", description = "Integrations: signing people in, tokens, and the grants people gave"),
         (name = "OpenID Connect", description = "Login with Webex: discovery, signing keys, user info"),
+        (name = "SCIM", description = "SCIM 2 users and groups of an organization, for identity providers"),
     )
 )]
 pub struct ApiDoc;
