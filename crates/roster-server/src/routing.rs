@@ -29,6 +29,9 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 /// The label of requests that match no route.
 const OTHER: &str = "other";
 
+/// Where the API's paths live; an operational endpoint is outside them.
+const API_PREFIXES: [&str; 3] = ["/v1/", "/identity/", "/idb/"];
+
 /// Routes being added (see `routes.rs` for the table itself).
 pub struct RouteTable {
     router: OpenApiRouter<AppState>,
@@ -147,8 +150,15 @@ impl RouteTable {
         self
     }
 
-    /// An endpoint left out of the document (operations: health, readiness, metrics).
-    pub fn undocumented(mut self, path: &str, method_router: MethodRouter<AppState>) -> Self {
+    /// An operational endpoint, left out of the document: health, readiness, metrics. Only
+    /// these: an API path (under `/v1/`, `/identity/` or `/idb/`) is refused, since every
+    /// API endpoint is documented (`routes`, `hot`, `routes_also_at`); a test in `routes.rs`
+    /// checks that nothing else is served undocumented.
+    pub fn operational(mut self, path: &str, method_router: MethodRouter<AppState>) -> Self {
+        assert!(
+            !API_PREFIXES.iter().any(|prefix| path.starts_with(prefix)),
+            "{path} is an API path: document it with `routes!`"
+        );
         self.add_path(path, path);
         self.router = self.router.route(path, method_router);
         self
@@ -169,6 +179,14 @@ impl RouteTable {
     {
         self.router = self.router.fallback(handler);
         self
+    }
+
+    /// Every path served (the document's own among them), with the template of its route.
+    #[cfg(test)]
+    pub(crate) fn served_paths(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.paths
+            .iter()
+            .map(|(path, route)| (path.as_str(), self.routes[*route].template.as_str()))
     }
 
     /// The OpenAPI document of every documented route, as served.
