@@ -1,9 +1,9 @@
-//! What the OpenAPI 3 document of the People API says besides its paths: its title, the
-//! wire types, the bearer scheme. The paths come from the handlers' `#[utoipa::path]`
-//! annotations, added by the route table (`routes.rs`) as it adds each route, so an API
-//! endpoint cannot be served without being documented. The document is published at
-//! `/openapi.json`; a test in `routes.rs` keeps the committed copy in `docs/openapi.json`
-//! in step with the code.
+//! What the OpenAPI 3 document of the API says besides its paths: its title, the People
+//! wire types, the tags, the bearer scheme and the client credentials of the token
+//! endpoint. The paths come from the handlers' `#[utoipa::path]` annotations, added by the
+//! route table (`routes.rs`) as it adds each route, so an API endpoint cannot be served
+//! without being documented. The document is published at `/openapi.json`; a test in
+//! `routes.rs` keeps the committed copy in `docs/openapi.json` in step with the code.
 
 use roster_types::{
     Address, ErrorBody, ErrorItem, Person, PersonInput, PersonList, PersonType, PhoneNumber,
@@ -17,14 +17,19 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Roster: the Webex People API",
-        description = "A self-hostable implementation of the Webex People API. Not affiliated with Cisco or Webex."
+        description = "A self-hostable implementation of the Webex People API, with the OAuth 2 and OpenID Connect provider of Webex integrations and SCIM 2. Not affiliated with Cisco or Webex."
     ),
     components(schemas(
         Person, PersonList, PersonInput, PhoneNumber, PhoneNumberType, Address, SipAddress,
         SipAddressType, PersonType, PresenceStatus, ErrorBody, ErrorItem
     )),
-    modifiers(&BearerToken),
-    tags((name = "People", description = "People in an organization"))
+    modifiers(&BearerToken, &ClientCredentials),
+    tags(
+        (name = "People", description = "People in an organization"),
+        (name = "OAuth", description = "Integrations: signing people in, tokens, and the grants people gave"),
+        (name = "OpenID Connect", description = "Login with Webex: discovery, signing keys, user info"),
+        (name = "SCIM", description = "SCIM 2 users and groups of an organization, for identity providers"),
+    )
 )]
 pub struct ApiDoc;
 
@@ -37,6 +42,21 @@ impl Modify for BearerToken {
             components.add_security_scheme(
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// HTTP Basic with an integration's client id and secret, one of the two ways a client
+/// authenticates at the token and revocation endpoints (the other is the form).
+struct ClientCredentials;
+
+impl Modify for ClientCredentials {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "clientBasic",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
             );
         }
     }

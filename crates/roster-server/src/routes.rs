@@ -6,7 +6,13 @@
 //! - `routes!(handler, ...)`: documented operations; method and path are each handler's
 //!   `#[utoipa::path]`.
 //! - `hot!(handler)`: the same, for a `GET` the edge calls directly (see `edge.rs`).
-//! - `undocumented(path, ...)`: operational endpoints outside the document.
+//! - `routes_also_at(routes!(handler, ...), alias)`: the same, also served and documented
+//!   at a second public path (the JavaScript SDK's `/idb/oauth2/v1/...`), a route of its own.
+//! - `routes_with_alias(routes!(handler, ...), alias)`: the same, also served at a spelling
+//!   of the same route that is not documented apart (`/v1/people/`).
+//! - `operational(path, ...)`: the operational endpoints, the only ones outside the
+//!   document; API paths are refused there, and a test below checks that every other path
+//!   served is documented.
 //!
 //! `/v1/people/me` is a static segment, so it wins over `/v1/people/{personId}`.
 //! Operational endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`) live outside
@@ -50,9 +56,9 @@ pub fn api() -> RouteTable {
         .routes(routes!(oidc::discovery::verification_keys))
         .routes(routes!(oidc::userinfo::get_user_info))
         .document_at("/openapi.json")
-        .undocumented("/healthz", get(ops::healthz))
-        .undocumented("/readyz", get(ops::readyz))
-        .undocumented("/metrics", get(ops::metrics));
+        .operational("/healthz", get(ops::healthz))
+        .operational("/readyz", get(ops::readyz))
+        .operational("/metrics", get(ops::metrics));
     scim::register(table).fallback(not_found)
 }
 
@@ -78,6 +84,82 @@ mod tests {
             "docs/openapi.json is out of date; regenerate it with \
              ROSTER_UPDATE_OPENAPI=1 cargo test -p roster-server openapi"
         );
+    }
+
+    /// What is served is documented: every path of the table is in the document, but for
+    /// the operational endpoints and the document itself; an alias through its route's
+    /// template (`/v1/people/` is `/v1/people`). And every documented path is served.
+    #[test]
+    fn every_path_served_is_in_the_openapi_document() {
+        let table = api();
+        let document: serde_json::Value = serde_json::from_str(&table.document()).unwrap();
+        let documented = document["paths"].as_object().unwrap();
+        let outside = ["/healthz", "/readyz", "/metrics", "/openapi.json"];
+        for (path, template) in table.served_paths() {
+            if outside.contains(&path) {
+                assert_eq!(path, template, "{path} is a route of its own");
+                continue;
+            }
+            assert!(
+                documented.contains_key(template),
+                "{path} is served, but {template} is not in /openapi.json"
+            );
+        }
+        for path in documented.keys() {
+            assert!(
+                table.served_paths().any(|(served, _)| served == path),
+                "{path} is documented but not served"
+            );
+        }
+        for path in outside {
+            assert!(table.served_paths().any(|(served, _)| served == path));
+        }
+        // The families that were once served undocumented, one path each at least.
+        for path in [
+            "/v1/access_token",
+            "/idb/oauth2/v1/access_token",
+            "/v1/authorize",
+            "/idb/oauth2/v1/authorize",
+            "/idb/oauth2/v1/revoke",
+            "/v1/authorizations/{authorizationId}",
+            "/identity/scim/{orgId}/v2/Users/{userId}",
+            "/identity/scim/v2/Users/me",
+            "/identity/scim/{orgId}/v2/Schemas/SCIM2/{schemaId}",
+        ] {
+            assert!(documented.contains_key(path), "{path}");
+        }
+    }
+
+    /// Each documented operation has an id of its own (OpenAPI requires it; client
+    /// generators name methods after it), a summary and one of the document's tags.
+    #[test]
+    fn every_operation_has_a_unique_id_a_summary_and_a_declared_tag() {
+        let document: serde_json::Value = serde_json::from_str(&api().document()).unwrap();
+        let tags: Vec<&str> = document["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tag| tag["name"].as_str().unwrap())
+            .collect();
+        let mut ids = std::collections::HashSet::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let id = operation["operationId"].as_str().unwrap_or_default();
+                assert!(
+                    ids.insert(id.to_string()),
+                    "{method} {path}: id '{id}' twice"
+                );
+                assert!(operation["summary"].is_string(), "{method} {path}: summary");
+                let tag = operation["tags"][0].as_str().unwrap_or_default();
+                assert!(tags.contains(&tag), "{method} {path}: tag '{tag}'");
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "is an API path")]
+    fn an_api_path_cannot_be_operational() {
+        let _ = RouteTable::new(ApiDoc::openapi()).operational("/identity/x", get(ops::healthz));
     }
 
     /// Metrics label requests by route: whatever the path, a label is one of the table's

@@ -28,6 +28,9 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 /// The label of requests that match no route.
 const OTHER: &str = "other";
 
+/// Where the API's paths live; an operational endpoint is outside them.
+const API_PREFIXES: [&str; 3] = ["/v1/", "/identity/", "/idb/"];
+
 /// Routes being added (see `routes.rs` for the table itself).
 pub struct RouteTable {
     router: OpenApiRouter<AppState>,
@@ -78,6 +81,54 @@ impl RouteTable {
         self
     }
 
+    /// As [`RouteTable::routes`] for a single path, also served at `alias` and documented
+    /// there too: for a second public path that clients call (the JavaScript SDK's
+    /// `/idb/oauth2/v1/...`), unlike [`RouteTable::routes_with_alias`]. The alias is a route
+    /// of its own (its own label); its operations are the same, their ids prefixed with the
+    /// segments that only the alias has (`/idb/oauth2/v1/authorize`: `idb_oauth2_authorize`)
+    /// so that ids stay unique, and their descriptions name the path they alias.
+    pub fn routes_also_at(self, routes: UtoipaMethodRouter<AppState>, alias: &str) -> Self {
+        let template = single_path(&routes);
+        let (schemas, mut paths, method_router) = routes;
+        let canonical: Vec<&str> = template.split('/').collect();
+        let prefix = alias
+            .split('/')
+            .filter(|segment| !segment.is_empty() && !canonical.contains(segment))
+            .map(str::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+            .join("_");
+        assert!(
+            !prefix.is_empty(),
+            "{alias}: an alias differs from {template}"
+        );
+        let mut item = paths.paths[&template].clone();
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation.operation_id = operation
+                .operation_id
+                .as_ref()
+                .map(|id| format!("{prefix}_{id}"));
+            let note = format!("The same operation as at `{template}`.");
+            operation.description = Some(match &operation.description {
+                Some(description) => format!("{note} {description}"),
+                None => note,
+            });
+        }
+        paths.paths.insert(alias.to_string(), item);
+        self.routes((schemas, paths, method_router))
+    }
+
     /// A documented read (`GET`) that the edge calls without the router (see `edge.rs`);
     /// made with the `hot!` macro of `routes.rs`, which names the handler once for both.
     pub fn hot(mut self, (routes, direct): (UtoipaMethodRouter<AppState>, Direct)) -> Self {
@@ -98,8 +149,15 @@ impl RouteTable {
         self
     }
 
-    /// An endpoint left out of the document (operations: health, readiness, metrics).
-    pub fn undocumented(mut self, path: &str, method_router: MethodRouter<AppState>) -> Self {
+    /// An operational endpoint, left out of the document: health, readiness, metrics. Only
+    /// these: an API path (under `/v1/`, `/identity/` or `/idb/`) is refused, since every
+    /// API endpoint is documented (`routes`, `hot`, `routes_also_at`); a test in `routes.rs`
+    /// checks that nothing else is served undocumented.
+    pub fn operational(mut self, path: &str, method_router: MethodRouter<AppState>) -> Self {
+        assert!(
+            !API_PREFIXES.iter().any(|prefix| path.starts_with(prefix)),
+            "{path} is an API path: document it with `routes!`"
+        );
         self.add_path(path, path);
         self.router = self.router.route(path, method_router);
         self
@@ -120,6 +178,14 @@ impl RouteTable {
     {
         self.router = self.router.fallback(handler);
         self
+    }
+
+    /// Every path served (the document's own among them), with the template of its route.
+    #[cfg(test)]
+    pub(crate) fn served_paths(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.paths
+            .iter()
+            .map(|(path, route)| (path.as_str(), self.routes[*route].template.as_str()))
     }
 
     /// The OpenAPI document of every documented route, as served.

@@ -13,28 +13,36 @@ use axum::response::Response;
 use roster_store::oauth::AuthorizationRecord;
 use roster_types::id::{encode, encode_uuid, GlobalId, IdKind};
 use roster_types::time::format_millis;
+use roster_types::ErrorBody;
 use serde::Serialize;
 use uuid::Uuid;
 
 const READ_SCOPES: &[&str] = &["identity:tokens_read", "identity:tokens_write", "spark:all"];
 const WRITE_SCOPES: &[&str] = &["identity:tokens_write", "spark:all"];
 
-#[derive(Serialize)]
+/// A grant a person gave an integration.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Item {
+struct Authorization {
+    /// The authorization's id.
     id: String,
+    /// The integration's id.
     application_id: String,
     application_name: String,
+    /// The person who gave it.
     person_id: String,
+    /// The integration's client id.
     client_id: String,
+    /// When it was given.
     created: String,
+    /// Always `refresh`: a grant with a refresh token.
     #[serde(rename = "type")]
     kind: &'static str,
 }
 
-#[derive(Serialize)]
-struct Items {
-    items: Vec<Item>,
+#[derive(Serialize, utoipa::ToSchema)]
+struct AuthorizationList {
+    items: Vec<Authorization>,
 }
 
 /// Whether the caller may see and revoke `person`'s authorizations.
@@ -43,6 +51,26 @@ fn may_manage(caller: &Caller, person: Uuid, org: Uuid) -> bool {
 }
 
 /// `GET /v1/authorizations?personId=...` or `?personEmail=...` (exactly one).
+#[utoipa::path(
+    get,
+    path = "/v1/authorizations",
+    operation_id = "list_authorizations",
+    tag = "OAuth",
+    summary = "List Authorizations",
+    description = "The integrations a person has authorized. The person themself may ask, and so may an admin who may change people of the person's organization. The token needs `identity:tokens_read`, `identity:tokens_write` or `spark:all` when it has scopes.",
+    params(
+        ("personId" = Option<String>, Query, description = "The person's id; give this or personEmail."),
+        ("personEmail" = Option<String>, Query, description = "The person's email address; give this or personId."),
+    ),
+    responses(
+        (status = 200, description = "The person's authorizations", body = AuthorizationList, content_type = "application/json;charset=UTF-8"),
+        (status = 400, description = "Neither or both of personId and personEmail, or an id that cannot be decoded", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 404, description = "No such person within the caller's reach", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,11 +103,11 @@ pub async fn list(
             .unwrap_or_default();
         items.push(item(&grant, name));
     }
-    Ok(json_response(StatusCode::OK, &Items { items }))
+    Ok(json_response(StatusCode::OK, &AuthorizationList { items }))
 }
 
-fn item(grant: &AuthorizationRecord, application_name: String) -> Item {
-    Item {
+fn item(grant: &AuthorizationRecord, application_name: String) -> Authorization {
+    Authorization {
         id: encode_uuid(IdKind::Authorization, &grant.id),
         application_id: encode(IdKind::Application, &grant.client_id),
         application_name,
@@ -91,6 +119,22 @@ fn item(grant: &AuthorizationRecord, application_name: String) -> Item {
 }
 
 /// `DELETE /v1/authorizations/{authorizationId}`.
+#[utoipa::path(
+    delete,
+    path = "/v1/authorizations/{authorizationId}",
+    operation_id = "delete_authorization",
+    tag = "OAuth",
+    summary = "Delete an Authorization",
+    description = "Revokes one grant and every token issued under it, on every node. For the person who gave it, or an admin who may change people of their organization. The token needs `identity:tokens_write` or `spark:all` when it has scopes.",
+    params(("authorizationId" = String, Path, description = "An authorization id, as listed.")),
+    responses(
+        (status = 204, description = "Revoked; no body"),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 404, description = "No such live authorization within the caller's reach", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn delete_one(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,6 +163,25 @@ pub async fn delete_one(
 
 /// `DELETE /v1/authorizations?clientId=...[&orgId=...]`: every grant of a client to people
 /// of the organization (the caller's own by default). Admins only.
+#[utoipa::path(
+    delete,
+    path = "/v1/authorizations",
+    operation_id = "delete_client_authorizations",
+    tag = "OAuth",
+    summary = "Delete an Integration's Authorizations",
+    description = "Revokes every grant an integration holds from people of an organization, and their tokens. For admins who may change people of that organization. The token needs `identity:tokens_write` or `spark:all` when it has scopes.",
+    params(
+        ("clientId" = String, Query, description = "The integration's client id."),
+        ("orgId" = Option<String>, Query, description = "The organization; the caller's own when left out."),
+    ),
+    responses(
+        (status = 204, description = "Revoked; no body"),
+        (status = 400, description = "clientId is missing, or orgId cannot be decoded", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The caller may not change people of the organization, or the token lacks the scope", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn delete_for_client(
     State(state): State<AppState>,
     caller: Caller,

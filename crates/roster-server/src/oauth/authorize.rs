@@ -336,7 +336,71 @@ async fn session_person(
         .map(|p| (*p).clone()))
 }
 
+// The query of an authorization request, described for the OpenAPI document only: the
+// handlers read the query themselves, each parameter at most once. The forms post back to
+// the same URL, so `POST` carries the same query.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AuthorizeParams {
+    /// `code`, or for the implicit flows `token`, `id_token` or `id_token token`.
+    response_type: String,
+    /// The integration's client id.
+    client_id: String,
+    /// One of the integration's registered redirect URIs; may be left out when it has
+    /// only one.
+    redirect_uri: Option<String>,
+    /// Space-separated scopes; the integration must be registered for each data scope
+    /// (the OpenID Connect scopes need no registration).
+    scope: String,
+    /// Handed back to the app as it came.
+    state: Option<String>,
+    /// A PKCE challenge (RFC 7636).
+    code_challenge: Option<String>,
+    /// `S256`, or `plain` (the default).
+    code_challenge_method: Option<String>,
+    /// Required with `openid`; copied into the id_token.
+    nonce: Option<String>,
+    /// `none` (no page: an error if the person would have to sign in or consent), `login`,
+    /// `select_account` (sign in again) or `consent` (ask again).
+    prompt: Option<String>,
+    /// Seconds since the last sign-in after which the person signs in again.
+    max_age: Option<u64>,
+    /// An email address to fill in on the sign-in page.
+    login_hint: Option<String>,
+}
+
+// Described for the OpenAPI document only: `submit` reads the form itself.
+/// What the sign-in and consent pages post.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AuthorizeForm {
+    /// `sign_in` or `consent`: which page posted.
+    step: String,
+    /// The value of the page's CSRF cookie.
+    csrf_token: String,
+    /// Sign-in: the person's email address.
+    email: Option<String>,
+    /// Sign-in: the person's password.
+    password: Option<String>,
+    /// Consent: `accept` or `decline`.
+    decision: Option<String>,
+}
+
 /// `GET /v1/authorize`.
+#[utoipa::path(
+    get,
+    path = "/v1/authorize",
+    tag = "OAuth",
+    summary = "Authorize an Integration",
+    description = "Where an app sends a person's browser to sign in and consent. Until the client and its redirect URI check out, a problem is an error page; after that, problems go back to the app as `error` and `error_description` on the redirect URI. A person already signed in who consented to these scopes before goes straight back to the app: with `code` in the query, or with the implicit flows' tokens in the fragment.",
+    params(AuthorizeParams),
+    responses(
+        (status = 200, description = "The sign-in page, or the consent page for a person signed in", body = String, content_type = "text/html"),
+        (status = 302, description = "Back to the app's redirect URI, with what it asked for or with an error", headers(("Location" = String, description = "The redirect URI with the answer"))),
+        (status = 400, description = "An error page: no such client, a redirect URI it did not register, or an unreadable or repeated parameter", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn authorize(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -541,6 +605,24 @@ async fn issue(
 }
 
 /// `POST /v1/authorize`: the sign-in and consent forms.
+#[utoipa::path(
+    post,
+    path = "/v1/authorize",
+    operation_id = "authorize_form",
+    tag = "OAuth",
+    summary = "Sign In or Consent",
+    description = "What the sign-in and consent pages of `GET /v1/authorize` post, with the same query. A sign-in that succeeds goes on to the consent page, or back to the app when the scopes were consented to before; a consent goes back to the app, with what it asked for or with `access_denied`.",
+    params(AuthorizeParams),
+    request_body(content = AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The consent page", body = String, content_type = "text/html"),
+        (status = 302, description = "Back to the app's redirect URI, with what it asked for or with an error", headers(("Location" = String, description = "The redirect URI with the answer"))),
+        (status = 400, description = "An error page: the request or the form cannot be read", body = String, content_type = "text/html"),
+        (status = 401, description = "The sign-in page again: wrong email or password, or the session ended", body = String, content_type = "text/html"),
+        (status = 403, description = "The form's CSRF token does not match, or the person may not sign in", body = String, content_type = "text/html"),
+        (status = 429, description = "The sign-in page again: too many failed sign-ins for now", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,

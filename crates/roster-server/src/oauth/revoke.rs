@@ -3,6 +3,7 @@
 //! whatever the token was (RFC 7009, 2.2), so it tells nothing about other clients' tokens.
 
 use super::client::{authenticate, parse_form};
+use super::OAuthErrorBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -10,6 +11,33 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use roster_store::token::hash;
 
+// Described for the OpenAPI document only: the handler reads the form itself.
+/// The revocation request's form; each parameter at most once.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RevokeRequest {
+    /// An access token or a refresh token issued to the client.
+    token: String,
+    /// The client, when it does not authenticate with HTTP Basic.
+    client_id: Option<String>,
+    /// The client's secret, when it does not authenticate with HTTP Basic.
+    client_secret: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/idb/oauth2/v1/revoke",
+    tag = "OAuth",
+    summary = "Revoke a Token",
+    description = "A client gives up one of its own tokens (RFC 7009): a refresh token ends its whole grant, an access token only itself. The answer is the same whether or not the token was known or the client's, so it reveals nothing. The client authenticates as at the token endpoint. Served at the identity broker's path only.",
+    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Done, or nothing to do; no body"),
+        (status = 400, description = "The body is not a form, or `token` is missing or repeated", body = OAuthErrorBody),
+        (status = 401, description = "The client could not be authenticated (`invalid_client`)", body = OAuthErrorBody),
+    ),
+    security(("clientBasic" = []), ())
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,

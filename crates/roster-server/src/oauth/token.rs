@@ -7,7 +7,7 @@
 
 use super::client::{authenticate, invalid_request, parse_form};
 use super::id_token::{self, IdTokenRequest};
-use super::{grant_token, millis, new_secret, scopes};
+use super::{grant_token, millis, new_secret, scopes, OAuthErrorBody};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -23,16 +23,47 @@ use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 
 /// The 200 body, as Webex sends it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// Seconds until the access token expires.
     pub expires_in: i64,
+    /// The grant's refresh token; a refresh answers with the same one.
     pub refresh_token: String,
+    /// Seconds until the refresh token expires.
     pub refresh_token_expires_in: i64,
+    /// Always `Bearer`.
     pub token_type: &'static str,
+    /// The granted scopes, space-separated.
     pub scope: String,
+    /// An OpenID Connect id_token (RS256 JWT), when `openid` was granted by a code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+}
+
+// Described for the OpenAPI document only: the handler reads the form itself.
+/// The token request's form; each parameter at most once.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// `authorization_code` or `refresh_token`.
+    grant_type: String,
+    /// With `authorization_code`: the code `/v1/authorize` gave.
+    code: Option<String>,
+    /// With `authorization_code`: the redirect URI of the authorization request, if it
+    /// named one.
+    redirect_uri: Option<String>,
+    /// With `authorization_code`: the PKCE verifier, if the request had a challenge.
+    code_verifier: Option<String>,
+    /// With `refresh_token`: the refresh token.
+    refresh_token: Option<String>,
+    /// With `refresh_token`: fewer scopes than granted, space-separated (never more).
+    scope: Option<String>,
+    /// The client, when it does not authenticate with HTTP Basic (or, with Basic, the
+    /// same id).
+    client_id: Option<String>,
+    /// The client's secret, when it does not authenticate with HTTP Basic.
+    client_secret: Option<String>,
 }
 
 fn invalid_grant(description: &str) -> ApiError {
@@ -46,6 +77,20 @@ fn required<'f>(form: &'f HashMap<String, String>, name: &str) -> Result<&'f str
         .ok_or_else(|| invalid_request(format!("The parameter '{name}' is missing.")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/access_token",
+    tag = "OAuth",
+    summary = "Get an Access Token",
+    description = "Trades an authorization code from `/v1/authorize` (with its PKCE verifier, when the request carried a challenge) or a refresh token for an access token. The client authenticates either with HTTP Basic or with `client_id` and `client_secret` in the form, never both. A code granted with `openid` also yields an `id_token`. Errors carry RFC 6749's `error` and `error_description` as well as Webex's fields.",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The tokens, with `Cache-Control: no-store`", body = TokenResponse, content_type = "application/json"),
+        (status = 400, description = "The body is not a form; a parameter is missing, repeated or wrong; the code or refresh token is not valid (`invalid_grant`); or the grant type or scope is refused", body = OAuthErrorBody),
+        (status = 401, description = "The client could not be authenticated (`invalid_client`)", body = OAuthErrorBody),
+    ),
+    security(("clientBasic" = []), ())
+)]
 pub async fn access_token(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -2,7 +2,7 @@
 //! PATCH, Bulk, sorting and ETags yes; filters up to `MAX_COUNT` results a page; no
 //! change-password endpoint.
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimErrorBody};
 use super::{check_access, respond, ScimCaller, ScimContext};
 use super::{CISCO_GROUP, CISCO_USER, CORE_GROUP, CORE_USER, ENTERPRISE_USER, MAX_COUNT};
 use crate::state::AppState;
@@ -24,6 +24,23 @@ fn context(
     Ok(context)
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/ServiceProviderConfig",
+    tag = "SCIM",
+    summary = "Service Provider Configuration",
+    description = "What this server supports: PATCH, Bulk and its limits, filters, sorting, ETags; no password change. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+    ),
+    responses(
+        (status = 200, description = "The configuration", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn service_provider_config(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -71,6 +88,23 @@ fn resource_type_list(context: &ScimContext) -> Vec<Value> {
     ]
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/ResourceTypes",
+    tag = "SCIM",
+    summary = "List Resource Types",
+    description = "User and Group, with their schemas and extensions, as a ListResponse. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+    ),
+    responses(
+        (status = 200, description = "A ListResponse of resource types", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn resource_types(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -87,6 +121,24 @@ pub async fn resource_types(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/ResourceTypes/{name}",
+    tag = "SCIM",
+    summary = "Get a Resource Type",
+    description = "Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("name" = String, Path, description = "`User` or `Group` (any case)."),
+    ),
+    responses(
+        (status = 200, description = "The resource type", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such resource type (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn resource_type(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -237,6 +289,23 @@ fn schema_list(context: &ScimContext) -> Vec<Value> {
     ]
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Schemas",
+    tag = "SCIM",
+    summary = "List Schemas",
+    description = "The attribute definitions of User, Group and their extensions, as a ListResponse. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+    ),
+    responses(
+        (status = 200, description = "A ListResponse of schemas", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn schemas(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -255,6 +324,24 @@ pub async fn schemas(
 }
 
 /// `/Schemas/{id}` and Webex's `/Schemas/SCIM2/User`, `/Schemas/SCIM2/Group`.
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Schemas/{schemaId}",
+    tag = "SCIM",
+    summary = "Get a Schema",
+    description = "Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("schemaId" = String, Path, description = "A schema URN, or `User` or `Group` for the core schemas."),
+    ),
+    responses(
+        (status = 200, description = "The schema", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such schema (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn schema(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,

@@ -8,12 +8,42 @@ use crate::error::ApiError;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use roster_store::StoreError;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const CISCO_ERROR_SCHEMA: &str =
     "urn:scim:schemas:extension:cisco:webexidentity:api:messages:2.0:Error";
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json;charset=UTF-8";
+
+// The body `ScimFault::body` writes, described for the OpenAPI document; a test below holds
+// it to those bytes.
+/// A SCIM error (RFC 7644, 3.12) with Cisco's extension block.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScimErrorBody {
+    /// RFC 7644's error schema, then Cisco's error extension.
+    pub schemas: Vec<String>,
+    /// The HTTP status code, as a string.
+    pub status: String,
+    /// What kind of error, with most 400s and with 409 (`uniqueness`) and 413 (`tooMany`).
+    #[serde(rename = "scimType", default, skip_serializing_if = "Option::is_none")]
+    pub scim_type: Option<String>,
+    pub detail: String,
+    #[serde(rename = "urn:scim:schemas:extension:cisco:webexidentity:api:messages:2.0:Error")]
+    pub cisco: CiscoErrorDetail,
+}
+
+/// Cisco's error extension block of a SCIM error.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CiscoErrorDetail {
+    /// The request's tracking id, as in the `TrackingID` header.
+    pub tracking_id: String,
+    /// The HTTP status code, as a number.
+    pub error_code: u16,
+    /// The same text as `detail`.
+    pub details: String,
+}
 
 #[derive(Debug, Clone)]
 pub struct ScimError {
@@ -120,5 +150,36 @@ impl ScimFault {
 
     pub fn content_type() -> HeaderValue {
         HeaderValue::from_static(SCIM_CONTENT_TYPE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body the OpenAPI document describes is the one written, field for field.
+    #[test]
+    fn the_documented_error_body_is_the_one_written() {
+        for scim_type in [Some("uniqueness"), None] {
+            let fault = ScimFault {
+                scim_type,
+                detail: "Taken.".into(),
+            };
+            let written: serde_json::Value =
+                serde_json::from_slice(&fault.body(StatusCode::CONFLICT, "tid")).unwrap();
+            let body: ScimErrorBody = serde_json::from_value(written.clone()).unwrap();
+            assert_eq!(
+                serde_json::to_value(&body).unwrap(),
+                written,
+                "no field left out"
+            );
+            assert_eq!(body.schemas, [ERROR_SCHEMA, CISCO_ERROR_SCHEMA]);
+            assert_eq!(body.status, "409");
+            assert_eq!(body.scim_type.as_deref(), scim_type);
+            assert_eq!(body.detail, "Taken.");
+            assert_eq!(body.cisco.tracking_id, "tid");
+            assert_eq!(body.cisco.error_code, 409);
+            assert_eq!(body.cisco.details, "Taken.");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! `/Groups`: create, list (with filter), get, replace, patch (members), delete, and
 //! `/Groups/{id}/Members`. Members are users of the group's organization.
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimErrorBody};
 use super::user::member;
 use super::users::Outcome;
 use super::{
@@ -242,6 +242,27 @@ pub async fn delete(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/identity/scim/{orgId}/v2/Groups",
+    tag = "SCIM",
+    summary = "Create a Group",
+    description = "Creates a group, with members if given. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+    ),
+    request_body(description = "A SCIM Group", content((Object = "application/scim+json"), (Object = "application/json"))),
+    responses(
+        (status = 201, description = "The new group, with its members", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "The body is not a valid Group", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 409, description = "The group conflicts with an existing one (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_group(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -257,6 +278,32 @@ pub async fn create_group(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Groups",
+    tag = "SCIM",
+    summary = "List Groups",
+    description = "A page of the organization's groups, as a ListResponse; members only with `includeMembers=true`. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("filter" = Option<String>, Query, description = "A SCIM filter (RFC 7644, 3.4.2.2), e.g. `userName eq \"a@example.com\"`."),
+        ("sortBy" = Option<String>, Query, description = "`displayName`, `id` or `meta.lastModified`; by creation when left out."),
+        ("sortOrder" = Option<String>, Query, description = "`ascending` (the default) or `descending`."),
+        ("startIndex" = Option<u64>, Query, description = "The 1-based index of the first result; default 1."),
+        ("count" = Option<u32>, Query, description = "Results per page; default 100, at most 1000."),
+        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
+        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
+        ("includeMembers" = Option<bool>, Query, description = "Include each group's members; default false."),
+    ),
+    responses(
+        (status = 200, description = "A ListResponse of groups", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 400, description = "A parameter or the filter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_groups(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -294,6 +341,27 @@ pub async fn list_groups(
     Ok(respond(StatusCode::OK, &body, None, None))
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Groups/{groupId}",
+    tag = "SCIM",
+    summary = "Get a Group",
+    description = "The group with its members. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("groupId" = String, Path, description = "The group's id: a UUID."),
+        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
+        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
+    ),
+    responses(
+        (status = 200, description = "The group", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "A parameter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_group(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -310,6 +378,30 @@ pub async fn get_group(
     Ok(outcome.into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/identity/scim/{orgId}/v2/Groups/{groupId}",
+    tag = "SCIM",
+    summary = "Replace a Group",
+    description = "Replaces the group, its members included, with the body. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("groupId" = String, Path, description = "The group's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
+    ),
+    request_body(description = "A SCIM Group", content((Object = "application/scim+json"), (Object = "application/json"))),
+    responses(
+        (status = 200, description = "The group as replaced", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "The body is not a valid Group", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 409, description = "The group conflicts with an existing one (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 412, description = "The group changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn replace_group(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -327,6 +419,30 @@ pub async fn replace_group(
         .into_response())
 }
 
+#[utoipa::path(
+    patch,
+    path = "/identity/scim/{orgId}/v2/Groups/{groupId}",
+    tag = "SCIM",
+    summary = "Update a Group",
+    description = "Applies a PatchOp in order (adding and removing members among others); if any operation fails, nothing changes. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("groupId" = String, Path, description = "The group's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
+    ),
+    request_body(description = "A SCIM PatchOp", content((Object = "application/scim+json"), (Object = "application/json"))),
+    responses(
+        (status = 200, description = "The group as patched", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "The PatchOp is invalid or an operation cannot apply", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 409, description = "The group conflicts with an existing one (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 412, description = "The group changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn patch_group(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -344,6 +460,26 @@ pub async fn patch_group(
         .into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/identity/scim/{orgId}/v2/Groups/{groupId}",
+    tag = "SCIM",
+    summary = "Delete a Group",
+    description = "Deletes the group; its members stay. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("groupId" = String, Path, description = "The group's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
+    ),
+    responses(
+        (status = 204, description = "Deleted; no body"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 412, description = "The group changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn delete_group(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -360,6 +496,27 @@ pub async fn delete_group(
 }
 
 /// `GET /Groups/{id}/Members`: a page of members (count at most 500).
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Groups/{groupId}/Members",
+    tag = "SCIM",
+    summary = "List Group Members",
+    description = "A page of a group's members, with the group's displayName. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("groupId" = String, Path, description = "The group's id."),
+        ("startIndex" = Option<u64>, Query, description = "The 1-based index of the first member; default 1."),
+        ("count" = Option<u32>, Query, description = "Members per page; default 500, at most 500."),
+    ),
+    responses(
+        (status = 200, description = "A page of members", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 400, description = "A parameter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_members(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,

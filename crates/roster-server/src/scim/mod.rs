@@ -28,11 +28,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
 use roster_store::roles;
 use roster_store::scim::filter::{parse_filter, parse_path};
 use roster_store::scim::{ScimQuery, ScimSort};
 use serde_json::{json, Map, Value};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -47,58 +47,35 @@ pub const MAX_COUNT: u32 = 1000;
 /// The page size when `count` is not given.
 pub const DEFAULT_COUNT: u32 = 100;
 
-/// Adds every SCIM route to the table.
+/// Adds every SCIM route to the table. Webex's reference names a schema at
+/// `/Schemas/SCIM2/{schemaId}`, RFC 7644 at `/Schemas/{schemaId}`: clients call both, so both
+/// are documented (`routes_also_at`).
 pub fn register(table: RouteTable) -> RouteTable {
-    const BASE: &str = "/identity/scim/{orgId}/v2";
     table
-        .undocumented(
-            &format!("{BASE}/Users"),
-            post(users::create_user).get(users::list_users),
-        )
-        .undocumented(
-            &format!("{BASE}/Users/{{userId}}"),
-            get(users::get_user)
-                .put(users::replace_user)
-                .patch(users::patch_user)
-                .delete(users::delete_user),
-        )
-        .undocumented("/identity/scim/v2/Users/me", get(users::get_me))
-        .undocumented(
-            &format!("{BASE}/Groups"),
-            post(groups::create_group).get(groups::list_groups),
-        )
-        .undocumented(
-            &format!("{BASE}/Groups/{{groupId}}"),
-            get(groups::get_group)
-                .put(groups::replace_group)
-                .patch(groups::patch_group)
-                .delete(groups::delete_group),
-        )
-        .undocumented(
-            &format!("{BASE}/Groups/{{groupId}}/Members"),
-            get(groups::list_members),
-        )
-        .undocumented(&format!("{BASE}/Bulk"), post(bulk::bulk))
-        .undocumented(
-            &format!("{BASE}/ServiceProviderConfig"),
-            get(discovery::service_provider_config),
-        )
-        .undocumented(
-            &format!("{BASE}/ResourceTypes"),
-            get(discovery::resource_types),
-        )
-        .undocumented(
-            &format!("{BASE}/ResourceTypes/{{name}}"),
-            get(discovery::resource_type),
-        )
-        .undocumented(&format!("{BASE}/Schemas"), get(discovery::schemas))
-        .undocumented(
-            &format!("{BASE}/Schemas/{{schemaId}}"),
-            get(discovery::schema),
-        )
-        .undocumented(
-            &format!("{BASE}/Schemas/SCIM2/{{schemaId}}"),
-            get(discovery::schema),
+        .routes(routes!(users::create_user, users::list_users))
+        .routes(routes!(
+            users::get_user,
+            users::replace_user,
+            users::patch_user,
+            users::delete_user
+        ))
+        .routes(routes!(users::get_me))
+        .routes(routes!(groups::create_group, groups::list_groups))
+        .routes(routes!(
+            groups::get_group,
+            groups::replace_group,
+            groups::patch_group,
+            groups::delete_group
+        ))
+        .routes(routes!(groups::list_members))
+        .routes(routes!(bulk::bulk))
+        .routes(routes!(discovery::service_provider_config))
+        .routes(routes!(discovery::resource_types))
+        .routes(routes!(discovery::resource_type))
+        .routes(routes!(discovery::schemas))
+        .routes_also_at(
+            routes!(discovery::schema),
+            "/identity/scim/{orgId}/v2/Schemas/SCIM2/{schemaId}",
         )
 }
 

@@ -3,7 +3,7 @@
 //! Each operation is a function of the caller, the organization and the body, answering an
 //! [`Outcome`]; the HTTP handlers and Bulk (`bulk.rs`) both call them.
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimErrorBody};
 use super::user::{user_from_json, user_json};
 use super::{
     check_access, if_match, path_uuid, query_params, read_body, respond, ListParams, ScimCaller,
@@ -235,6 +235,27 @@ pub async fn delete(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/identity/scim/{orgId}/v2/Users",
+    tag = "SCIM",
+    summary = "Create a User",
+    description = "Creates a user (a person of the directory) from a SCIM User with the core schema and, optionally, the enterprise and Cisco extensions. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+    ),
+    request_body(description = "A SCIM User", content((Object = "application/scim+json"), (Object = "application/json"))),
+    responses(
+        (status = 201, description = "The new user", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "The body is not a valid User", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 409, description = "The userName or an email is taken (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -250,6 +271,31 @@ pub async fn create_user(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Users",
+    tag = "SCIM",
+    summary = "List Users",
+    description = "A page of the organization's users, filtered and sorted, as a ListResponse. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("filter" = Option<String>, Query, description = "A SCIM filter (RFC 7644, 3.4.2.2), e.g. `userName eq \"a@example.com\"`."),
+        ("sortBy" = Option<String>, Query, description = "`userName`, `id` or `meta.lastModified`; by creation when left out."),
+        ("sortOrder" = Option<String>, Query, description = "`ascending` (the default) or `descending`."),
+        ("startIndex" = Option<u64>, Query, description = "The 1-based index of the first result; default 1."),
+        ("count" = Option<u32>, Query, description = "Results per page; default 100, at most 1000."),
+        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
+        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
+    ),
+    responses(
+        (status = 200, description = "A ListResponse of users", body = Object, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 400, description = "A parameter or the filter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -280,6 +326,27 @@ pub async fn list_users(
     Ok(respond(StatusCode::OK, &body, None, None))
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/scim/{orgId}/v2/Users/{userId}",
+    tag = "SCIM",
+    summary = "Get a User",
+    description = "Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("userId" = String, Path, description = "The user's id: the bare UUID of the People id."),
+        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
+        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
+    ),
+    responses(
+        (status = 200, description = "The user", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "A parameter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_user(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -296,6 +363,30 @@ pub async fn get_user(
     Ok(outcome.into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/identity/scim/{orgId}/v2/Users/{userId}",
+    tag = "SCIM",
+    summary = "Replace a User",
+    description = "Replaces the user with the body; attributes left out are cleared. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("userId" = String, Path, description = "The user's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
+    ),
+    request_body(description = "A SCIM User", content((Object = "application/scim+json"), (Object = "application/json"))),
+    responses(
+        (status = 200, description = "The user as replaced", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "The body is not a valid User", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 409, description = "The userName or an email is taken (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 412, description = "The user changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn replace_user(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -313,6 +404,30 @@ pub async fn replace_user(
         .into_response())
 }
 
+#[utoipa::path(
+    patch,
+    path = "/identity/scim/{orgId}/v2/Users/{userId}",
+    tag = "SCIM",
+    summary = "Update a User",
+    description = "Applies a PatchOp (add, replace, remove; RFC 7644, 3.5.2) in order; if any operation fails, nothing changes. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("userId" = String, Path, description = "The user's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
+    ),
+    request_body(description = "A SCIM PatchOp", content((Object = "application/scim+json"), (Object = "application/json"))),
+    responses(
+        (status = 200, description = "The user as patched", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 400, description = "The PatchOp is invalid or an operation cannot apply (e.g. `noTarget`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 409, description = "The userName or an email is taken (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 412, description = "The user changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn patch_user(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -330,6 +445,26 @@ pub async fn patch_user(
         .into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/identity/scim/{orgId}/v2/Users/{userId}",
+    tag = "SCIM",
+    summary = "Delete a User",
+    description = "Deletes the user: the person and everything of theirs. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
+    params(
+        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ("userId" = String, Path, description = "The user's id."),
+        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
+    ),
+    responses(
+        (status = 204, description = "Deleted; no body"),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 412, description = "The user changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn delete_user(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
@@ -346,6 +481,20 @@ pub async fn delete_user(
 }
 
 /// `GET /identity/scim/v2/Users/me`: the caller's own user, whatever their roles.
+#[utoipa::path(
+    get,
+    path = "/identity/scim/v2/Users/me",
+    tag = "SCIM",
+    summary = "Get My Own User",
+    description = "The caller's own user, whatever their roles; no organization in the path.",
+    params(
+    ),
+    responses(
+        (status = 200, description = "The caller as a SCIM User", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_me(
     State(state): State<AppState>,
     ScimCaller(caller): ScimCaller,
