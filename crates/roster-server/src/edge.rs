@@ -59,14 +59,42 @@ impl Edge {
     }
 }
 
+/// When a request arrived and what its bearer token is, as [`Edge::serve`] learns them:
+/// found out by `serve` itself ([`Unseen`], without controls), or handed in by the control
+/// API's hook, which found them out first ([`Arrival`], see `control/edge.rs`). A trait
+/// rather than an `Option<Arrival>` so that the request's future without controls holds
+/// nothing for it: that future is allocated for every request, and its size shows in `/me`.
+pub trait Arrived: Send {
+    /// The arrival time and the bearer token (its digest, and its record when known).
+    fn arrival(self, edge: &Edge, request: &hyper::Request<Incoming>) -> Arrival;
+}
+
+/// A request nobody has looked at yet: [`Edge::serve`] notes the time and reads its token.
+pub struct Unseen;
+
+impl Arrived for Unseen {
+    fn arrival(self, edge: &Edge, request: &hyper::Request<Incoming>) -> Arrival {
+        Arrival {
+            started: Instant::now(),
+            bearer: edge
+                .api_token_digest(request)
+                .map(BearerDigest::unresolved),
+        }
+    }
+}
+
 /// What the control API's hook found out about a request before handing it to
-/// [`Edge::serve`] (see `control/edge.rs`), so that the edge does not find it out again: when
-/// it arrived, and its bearer token (from [`Edge::api_token_digest`], with the token's record
-/// when the cache held it). Without controls `serve` finds these out where it always did, so
-/// that path builds and polls the same future as before the hook could hand them in.
+/// [`Edge::serve`]: when it arrived, and its bearer token (from [`Edge::api_token_digest`],
+/// with the token's record when the cache held it).
 pub struct Arrival {
     pub started: Instant,
     pub bearer: Option<BearerDigest>,
+}
+
+impl Arrived for Arrival {
+    fn arrival(self, _: &Edge, _: &hyper::Request<Incoming>) -> Arrival {
+        self
+    }
 }
 
 /// A served request: its response, and what the control API's journal records of it.
@@ -104,7 +132,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Edge {
         match &self.0.state.controls {
             None => {
                 let edge = self.clone();
-                Box::pin(async move { Ok(edge.serve(request, None).await.response) })
+                Box::pin(async move { Ok(edge.serve(request, Unseen).await.response) })
             }
             Some(controls) => crate::control::edge::call(controls, self.clone(), request),
         }
@@ -127,19 +155,8 @@ impl Edge {
     }
 
     /// Serves a request: limits, handler, error body and tracking id, metrics.
-    pub async fn serve(
-        self,
-        request: hyper::Request<Incoming>,
-        arrival: Option<Arrival>,
-    ) -> Served {
-        let (started, bearer) = match arrival {
-            Some(Arrival { started, bearer }) => (started, bearer),
-            None => (
-                Instant::now(),
-                self.api_token_digest(&request)
-                    .map(BearerDigest::unresolved),
-            ),
-        };
+    pub async fn serve(self, request: hyper::Request<Incoming>, arrival: impl Arrived) -> Served {
+        let Arrival { started, bearer } = arrival.arrival(&self, &request);
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
         let method = MethodLabel::of(request.method());

@@ -145,7 +145,7 @@ fn decide(
         Outcome::Handler if decision.latency.is_zero() => Box::pin(async move {
             let mut journaled = Journaled::new(controls, &request, arrived, started, person, token);
             journaled.record.set_fault(fault_id);
-            let served = edge.serve(request, Some(arrival)).await;
+            let served = edge.serve(request, arrival).await;
             Ok(journaled.served(served))
         }),
         outcome => {
@@ -177,7 +177,7 @@ async fn faulted(
     }
     match outcome {
         Outcome::Handler => {
-            let served = edge.serve(request, Some(arrival)).await;
+            let served = edge.serve(request, arrival).await;
             Ok(journaled.served(served))
         }
         Outcome::Respond(error) => {
