@@ -1,87 +1,15 @@
 //! A client of Roster's control API (`roster serve --control-listen`): fault rules, the
 //! request journal, snapshots and reset, and the clock. The shapes are the control API's
-//! wire shapes (see the server's `GET /openapi.json` on the control listener).
+//! wire shapes, shared with the server (`roster_types::control`).
 
 use crate::{api_error, decode, ClientError};
 use reqwest::{Method, RequestBuilder};
+pub use roster_types::control::{
+    ClockView, FaultAction, FaultRule, FaultSpec, Items, JournalEntry, SignIn, Snapshot,
+};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+
 use std::time::Duration;
-
-/// A fault rule to add. Every field is optional except one of `status` and `action`.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FaultSpec {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// A person id or email.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub person: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<u64>,
-    /// `respond`, `drop` or `stall`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub times: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub probability: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enforce_retry_after: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-/// A rule as the server holds it, with how many times it fired.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FaultRule {
-    pub id: String,
-    pub method: Option<String>,
-    pub path: Option<String>,
-    pub person: Option<String>,
-    pub token_id: Option<String>,
-    pub status: Option<u16>,
-    pub retry_after: Option<u64>,
-    pub latency_ms: u64,
-    pub action: String,
-    pub times: Option<u64>,
-    pub skip: u64,
-    pub probability: f64,
-    pub seed: u64,
-    pub enforce_retry_after: bool,
-    pub message: Option<String>,
-    pub fired: u64,
-}
-
-/// One request of the journal.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JournalEntry {
-    pub time: String,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub person_id: Option<String>,
-    pub token_id: Option<String>,
-    /// Absent for a dropped or stalled connection.
-    pub status: Option<u16>,
-    pub tracking_id: Option<String>,
-    pub duration_ms: f64,
-    pub fault_id: Option<String>,
-}
 
 /// What `GET /requests` filters on; empty fields do not filter.
 #[derive(Debug, Clone, Default)]
@@ -94,36 +22,6 @@ pub struct JournalFilter {
     pub status: Option<u16>,
     /// RFC 3339.
     pub since: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub name: String,
-    pub created: String,
-    pub tables: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClockView {
-    pub now: String,
-    pub offset_ms: i64,
-}
-
-/// A sign-in approved ahead (`POST /sign-ins`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignIn {
-    pub id: String,
-    pub person_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    pub created: String,
-}
-
-#[derive(Deserialize)]
-struct Items<T> {
-    items: Vec<T>,
 }
 
 /// A control API client. Cheap to clone.

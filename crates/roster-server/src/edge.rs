@@ -76,9 +76,7 @@ impl Arrived for Unseen {
     fn arrival(self, edge: &Edge, request: &hyper::Request<Incoming>) -> Arrival {
         Arrival {
             started: Instant::now(),
-            bearer: edge
-                .api_token_digest(request)
-                .map(BearerDigest::unresolved),
+            bearer: edge.api_token_digest(request).map(BearerDigest::unresolved),
         }
     }
 }

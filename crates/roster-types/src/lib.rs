@@ -2,9 +2,11 @@
 //!
 //! Everything here is plain data plus serde: the [`Person`] a client receives, the
 //! [`ErrorBody`] every failure carries, the query types, and the [`id`] codec that turns
-//! internal identifiers into the base64 ids Webex clients expect. No I/O lives here, so the
+//! internal identifiers into the base64 ids Webex clients expect, and the [`control`] API's
+//! shapes. No I/O lives here, so the
 //! server, the typed client and the CLI share one definition and cannot drift apart.
 
+pub mod control;
 pub mod error;
 pub mod id;
 pub mod person;

@@ -1,8 +1,8 @@
 //! The control endpoints, their OpenAPI document (`GET /openapi.json` on the control
 //! listener) and the control token check. Errors have the same body as the rest of Roster.
 
-use super::faults::{FaultRule, FaultSpec};
-use super::journal::{JournalEntry, JournalFilter};
+use super::faults;
+use super::journal::JournalFilter;
 use super::{Controls, START_SNAPSHOT};
 use crate::error::ApiError;
 use crate::openapi::BearerToken;
@@ -18,10 +18,13 @@ use axum::Router;
 use roster_store::oauth::SignInApproval;
 use roster_store::token::{self, Digest256};
 use roster_store::SnapshotRecord;
+use roster_types::control::{
+    ClockView, FaultRule, FaultSpec, Items, JournalEntry, SignIn, Snapshot,
+};
 use roster_types::id::{encode_uuid, GlobalId, IdKind};
 use roster_types::time::{format_millis, parse_millis};
 use roster_types::ErrorBody;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use utoipa::{OpenApi, ToSchema};
@@ -112,12 +115,6 @@ async fn with_error_body(request: Request, next: Next) -> Response {
     tracking::finish_response(next.run(request).await, &tracking_id)
 }
 
-/// A list, as every list of the control API is shaped.
-#[derive(Serialize, ToSchema)]
-pub struct Items<T> {
-    pub items: Vec<T>,
-}
-
 /// A person named by id (Webex's or the plain UUID) or by email.
 async fn resolve_person(state: &ControlState, person: &str) -> Result<(Uuid, String), ApiError> {
     let found = if person.contains('@') {
@@ -156,7 +153,7 @@ async fn add_fault(
         Some(person) => Some(resolve_person(&state, person).await?),
         None => None,
     };
-    let rule = state.controls.faults.add(spec.check(person)?);
+    let rule = state.controls.faults.add(faults::check(spec, person)?);
     tracing::info!(fault = %rule.id, "fault rule added");
     Ok(json_response(StatusCode::CREATED, &rule))
 }
@@ -286,22 +283,11 @@ struct SnapshotName {
     name: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Snapshot {
-    pub name: String,
-    /// When it was taken (RFC 3339, the server's clock).
-    pub created: String,
-    /// The tables it holds.
-    pub tables: Vec<String>,
-}
-
-impl From<SnapshotRecord> for Snapshot {
-    fn from(record: SnapshotRecord) -> Self {
-        Snapshot {
-            name: record.name,
-            created: format_millis(record.created),
-            tables: record.tables,
-        }
+fn snapshot_view(record: SnapshotRecord) -> Snapshot {
+    Snapshot {
+        name: record.name,
+        created: format_millis(record.created),
+        tables: record.tables,
     }
 }
 
@@ -329,7 +315,7 @@ async fn save_snapshot(
         })
         .await;
     let saved = state.app.store.save_snapshot(&body.name).await?;
-    Ok(json_response(StatusCode::CREATED, &Snapshot::from(saved)))
+    Ok(json_response(StatusCode::CREATED, &snapshot_view(saved)))
 }
 
 #[utoipa::path(
@@ -346,7 +332,7 @@ async fn list_snapshots(State(state): State<ControlState>) -> Result<Response, A
         .list_snapshots()
         .await?
         .into_iter()
-        .map(Snapshot::from)
+        .map(snapshot_view)
         .collect();
     Ok(json_response(StatusCode::OK, &Items { items }))
 }
@@ -418,22 +404,11 @@ async fn reset(State(state): State<ControlState>) -> Result<StatusCode, ApiError
     restore(&state, START_SNAPSHOT).await
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ClockView {
-    /// The server's time (RFC 3339).
-    pub now: String,
-    /// How far it is from real time, in milliseconds.
-    pub offset_ms: i64,
-}
-
-impl ClockView {
-    fn of(state: &ControlState) -> Self {
-        let clock = state.app.store.clock();
-        ClockView {
-            now: format_millis(clock.now_millis()),
-            offset_ms: clock.offset_millis(),
-        }
+fn clock_view(state: &ControlState) -> ClockView {
+    let clock = state.app.store.clock();
+    ClockView {
+        now: format_millis(clock.now_millis()),
+        offset_ms: clock.offset_millis(),
     }
 }
 
@@ -455,7 +430,7 @@ struct ClockChange {
     responses((status = 200, description = "Now", body = ClockView))
 )]
 async fn get_clock(State(state): State<ControlState>) -> Response {
-    json_response(StatusCode::OK, &ClockView::of(&state))
+    json_response(StatusCode::OK, &clock_view(&state))
 }
 
 #[utoipa::path(
@@ -497,7 +472,7 @@ async fn set_clock(
             ))
         }
     }
-    Ok(json_response(StatusCode::OK, &ClockView::of(&state)))
+    Ok(json_response(StatusCode::OK, &clock_view(&state)))
 }
 
 #[utoipa::path(
@@ -523,25 +498,12 @@ struct SignInRequest {
     client_id: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SignIn {
-    pub id: String,
-    pub person_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    /// When it was approved (RFC 3339, the server's clock).
-    pub created: String,
-}
-
-impl From<SignInApproval> for SignIn {
-    fn from(approval: SignInApproval) -> Self {
-        SignIn {
-            id: approval.id.to_string(),
-            person_id: encode_uuid(IdKind::People, &approval.person_id),
-            client_id: approval.client_id,
-            created: format_millis(approval.created),
-        }
+fn sign_in_view(approval: SignInApproval) -> SignIn {
+    SignIn {
+        id: approval.id.to_string(),
+        person_id: encode_uuid(IdKind::People, &approval.person_id),
+        client_id: approval.client_id,
+        created: format_millis(approval.created),
     }
 }
 
@@ -574,7 +536,7 @@ async fn approve_sign_in(
         .approve_sign_in(person, body.client_id.as_deref())
         .await?;
     tracing::info!(approval = %approval.id, "sign-in approved ahead");
-    Ok(json_response(StatusCode::CREATED, &SignIn::from(approval)))
+    Ok(json_response(StatusCode::CREATED, &sign_in_view(approval)))
 }
 
 #[utoipa::path(
@@ -592,7 +554,7 @@ async fn list_sign_ins(State(state): State<ControlState>) -> Result<Response, Ap
         .await?
         .into_iter()
         .filter(|approval| approval.taken_at.is_none())
-        .map(SignIn::from)
+        .map(sign_in_view)
         .collect();
     Ok(json_response(StatusCode::OK, &Items { items }))
 }

@@ -10,94 +10,18 @@ use crate::error::ApiError;
 use axum::http::{Method, StatusCode};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
+use roster_types::control::{FaultAction, FaultRule, FaultSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A fault rule as a client sends it (`POST /faults`). Every field but one of `status` or
-/// `action` is optional.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultSpec {
-    /// Only requests with this HTTP method.
-    pub method: Option<String>,
-    /// Only requests whose path matches this pattern; `*` stands for any characters
-    /// (`/v1/people/*`).
-    pub path: Option<String>,
-    /// Only requests made with a token of this person (person id or email).
-    pub person: Option<String>,
-    /// Only requests made with this token (its id, as `roster token list` shows it).
-    pub token_id: Option<String>,
-    /// The status to answer with: 429, 500, 502, 503, 504 or any 4xx, with Webex's error
-    /// body.
-    pub status: Option<i64>,
-    /// `Retry-After` in seconds, for 429 and 503.
-    pub retry_after: Option<i64>,
-    /// Time added before the answer (or before the real handler, without a status).
-    pub latency_ms: Option<i64>,
-    /// `respond` (default), `drop` (close the connection without an answer) or `stall`
-    /// (never answer; the client gives up).
-    pub action: Option<String>,
-    /// Fire for this many matching requests (after `skip`), then pass them.
-    pub times: Option<i64>,
-    /// Let this many matching requests pass before firing.
-    pub skip: Option<i64>,
-    /// The chance that a matching request fires, from 0 (exclusive) to 1.
-    pub probability: Option<f64>,
-    /// The seed of the generator `probability` draws from (random when absent; the rule
-    /// shows the one used).
-    pub seed: Option<u64>,
-    /// A request that comes back before the `Retry-After` it was given gets 429 again.
-    pub enforce_retry_after: Option<bool>,
-    /// The error message (Webex's usual wording for the status when absent).
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Respond,
-    Drop,
-    Stall,
-}
-
-/// A checked rule, as `GET /faults` shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FaultRule {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// The person's id (a person given by email is shown by id).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub person: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
-    pub latency_ms: u64,
-    pub action: Action,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub times: Option<u64>,
-    pub skip: u64,
-    pub probability: f64,
-    pub seed: u64,
-    pub enforce_retry_after: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// How many requests this rule answered.
-    pub fired: u64,
-    #[serde(skip)]
-    person_uuid: Option<Uuid>,
-    #[serde(skip)]
-    token_uuid: Option<Uuid>,
+/// A checked rule: what `GET /faults` shows, and the caller it matches as UUIDs.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub view: FaultRule,
+    person: Option<Uuid>,
+    token: Option<Uuid>,
 }
 
 /// The statuses a rule may answer with besides any 4xx.
@@ -118,136 +42,137 @@ fn count(value: Option<i64>, name: &str) -> Result<Option<u64>, ApiError> {
         .transpose()
 }
 
-impl FaultSpec {
-    /// Checks everything that needs no store; `person` is resolved by the caller and passed
-    /// in as `person_uuid` with its wire id.
-    pub fn check(self, person: Option<(Uuid, String)>) -> Result<FaultRule, ApiError> {
-        let method = match self.method {
-            None => None,
-            Some(method) => {
-                let upper = method.to_ascii_uppercase();
-                match Method::from_bytes(upper.as_bytes()) {
-                    Ok(m)
-                        if [
-                            Method::GET,
-                            Method::POST,
-                            Method::PUT,
-                            Method::PATCH,
-                            Method::DELETE,
-                            Method::HEAD,
-                            Method::OPTIONS,
-                        ]
-                        .contains(&m) =>
-                    {
-                        Some(upper)
-                    }
-                    _ => {
-                        return Err(bad(format!(
-                            "'method' must be an HTTP method (GET, POST, PUT, PATCH, DELETE, \
-                             HEAD, OPTIONS), not '{method}'."
-                        )))
-                    }
+/// Checks everything in `spec` that needs no store; its `person` is resolved by the caller
+/// and passed in, with its wire id.
+pub fn check(spec: FaultSpec, person: Option<(Uuid, String)>) -> Result<Rule, ApiError> {
+    let method = match spec.method {
+        None => None,
+        Some(method) => {
+            let upper = method.to_ascii_uppercase();
+            match Method::from_bytes(upper.as_bytes()) {
+                Ok(m)
+                    if [
+                        Method::GET,
+                        Method::POST,
+                        Method::PUT,
+                        Method::PATCH,
+                        Method::DELETE,
+                        Method::HEAD,
+                        Method::OPTIONS,
+                    ]
+                    .contains(&m) =>
+                {
+                    Some(upper)
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "'method' must be an HTTP method (GET, POST, PUT, PATCH, DELETE, \
+                         HEAD, OPTIONS), not '{method}'."
+                    )))
                 }
             }
-        };
-        if let Some(path) = &self.path {
-            if !path.starts_with('/')
-                || path.contains(['?', '#'])
-                || path.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
-                return Err(bad(format!(
-                    "'path' can never match: a pattern starts with '/' and has no query, \
-                     fragment or spaces ('{path}')."
-                )));
-            }
         }
-        let token_uuid = self
-            .token_id
-            .as_deref()
-            .map(|id| {
-                Uuid::parse_str(id)
-                    .map_err(|_| bad(format!("'tokenId' must be a token id, not '{id}'.")))
-            })
-            .transpose()?;
-        let action = match self.action.as_deref() {
-            None | Some("respond") => Action::Respond,
-            Some("drop") => Action::Drop,
-            Some("stall") => Action::Stall,
-            Some(other) => {
-                return Err(bad(format!(
-                    "'action' must be respond, drop or stall, not '{other}'."
-                )))
-            }
-        };
-        let status = match self.status {
-            None => None,
-            Some(s) if (400..500).contains(&s) || SERVER_STATUSES.contains(&(s as u16)) => {
-                Some(s as u16)
-            }
-            Some(s) => {
-                return Err(bad(format!(
-                    "'status' must be 429, 500, 502, 503, 504 or another 4xx, not {s}."
-                )))
-            }
-        };
-        let latency_ms = count(self.latency_ms, "latencyMs")?.unwrap_or(0);
-        if action == Action::Respond && status.is_none() && self.action.is_none() {
-            return Err(bad(
-                "A rule needs 'status' or 'action' (respond with a 'latencyMs', drop or stall).",
-            ));
-        }
-        if action == Action::Respond && status.is_none() && latency_ms == 0 {
-            return Err(bad(
-                "A rule that responds needs a 'status', or a 'latencyMs' to delay the real answer.",
-            ));
-        }
-        if action != Action::Respond && status.is_some() {
+    };
+    if let Some(path) = &spec.path {
+        if !path.starts_with('/')
+            || path.contains(['?', '#'])
+            || path.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(bad(format!(
-                "'status' has no meaning with the action '{}'.",
-                self.action.as_deref().unwrap_or_default()
+                "'path' can never match: a pattern starts with '/' and has no query, \
+                 fragment or spaces ('{path}')."
             )));
         }
-        let retry_after = count(self.retry_after, "retryAfter")?;
-        if retry_after.is_some() && !matches!(status, Some(429 | 503)) {
-            return Err(bad("'retryAfter' goes with the status 429 or 503."));
-        }
-        let enforce_retry_after = self.enforce_retry_after.unwrap_or(false);
-        if enforce_retry_after && retry_after.is_none() {
-            return Err(bad("'enforceRetryAfter' needs a 'retryAfter'."));
-        }
-        let times = count(self.times, "times")?;
-        if times == Some(0) {
-            return Err(bad("'times' must be 1 or more; delete the rule instead."));
-        }
-        let skip = count(self.skip, "skip")?.unwrap_or(0);
-        let probability = self.probability.unwrap_or(1.0);
-        if !(probability > 0.0 && probability <= 1.0) {
-            return Err(bad(format!(
-                "'probability' must be above 0 and at most 1, not {probability}."
-            )));
-        }
-        let (person_uuid, person_id) = person.unzip();
-        Ok(FaultRule {
-            id: Uuid::new_v4().to_string(),
-            method,
-            path: self.path,
-            person: person_id,
-            token_id: token_uuid.map(|t| t.to_string()),
-            status,
-            retry_after,
-            latency_ms,
-            action,
-            times,
-            skip,
-            probability,
-            seed: self.seed.unwrap_or_else(rand::random),
-            enforce_retry_after,
-            message: self.message,
-            fired: 0,
-            person_uuid,
-            token_uuid,
-        })
     }
+    let token_uuid = spec
+        .token_id
+        .as_deref()
+        .map(|id| {
+            Uuid::parse_str(id)
+                .map_err(|_| bad(format!("'tokenId' must be a token id, not '{id}'.")))
+        })
+        .transpose()?;
+    let action = match spec.action.as_deref() {
+        None | Some("respond") => FaultAction::Respond,
+        Some("drop") => FaultAction::Drop,
+        Some("stall") => FaultAction::Stall,
+        Some(other) => {
+            return Err(bad(format!(
+                "'action' must be respond, drop or stall, not '{other}'."
+            )))
+        }
+    };
+    let status = match spec.status {
+        None => None,
+        Some(s) if (400..500).contains(&s) || SERVER_STATUSES.contains(&(s as u16)) => {
+            Some(s as u16)
+        }
+        Some(s) => {
+            return Err(bad(format!(
+                "'status' must be 429, 500, 502, 503, 504 or another 4xx, not {s}."
+            )))
+        }
+    };
+    let latency_ms = count(spec.latency_ms, "latencyMs")?.unwrap_or(0);
+    if action == FaultAction::Respond && status.is_none() && spec.action.is_none() {
+        return Err(bad(
+            "A rule needs 'status' or 'action' (respond with a 'latencyMs', drop or stall).",
+        ));
+    }
+    if action == FaultAction::Respond && status.is_none() && latency_ms == 0 {
+        return Err(bad(
+            "A rule that responds needs a 'status', or a 'latencyMs' to delay the real answer.",
+        ));
+    }
+    if action != FaultAction::Respond && status.is_some() {
+        return Err(bad(format!(
+            "'status' has no meaning with the action '{}'.",
+            spec.action.as_deref().unwrap_or_default()
+        )));
+    }
+    let retry_after = count(spec.retry_after, "retryAfter")?;
+    if retry_after.is_some() && !matches!(status, Some(429 | 503)) {
+        return Err(bad("'retryAfter' goes with the status 429 or 503."));
+    }
+    let enforce_retry_after = spec.enforce_retry_after.unwrap_or(false);
+    if enforce_retry_after && retry_after.is_none() {
+        return Err(bad("'enforceRetryAfter' needs a 'retryAfter'."));
+    }
+    let times = count(spec.times, "times")?;
+    if times == Some(0) {
+        return Err(bad("'times' must be 1 or more; delete the rule instead."));
+    }
+    let skip = count(spec.skip, "skip")?.unwrap_or(0);
+    let probability = spec.probability.unwrap_or(1.0);
+    if !(probability > 0.0 && probability <= 1.0) {
+        return Err(bad(format!(
+            "'probability' must be above 0 and at most 1, not {probability}."
+        )));
+    }
+    let (person_uuid, person_id) = person.unzip();
+    let view = FaultRule {
+        id: Uuid::new_v4().to_string(),
+        method,
+        path: spec.path,
+        person: person_id,
+        token_id: token_uuid.map(|t| t.to_string()),
+        status,
+        retry_after,
+        latency_ms,
+        action,
+        times,
+        skip,
+        probability,
+        seed: spec.seed.unwrap_or_else(rand::random),
+        enforce_retry_after,
+        message: spec.message,
+        fired: 0,
+    };
+    Ok(Rule {
+        view,
+        person: person_uuid,
+        token: token_uuid,
+    })
 }
 
 /// What `*` in a path pattern stands for: any characters, `/` included.
@@ -305,7 +230,7 @@ pub enum Outcome {
 }
 
 struct RuleState {
-    rule: FaultRule,
+    rule: Rule,
     rng: StdRng,
     /// Matching requests seen so far.
     matched: u64,
@@ -315,7 +240,7 @@ struct RuleState {
 
 impl RuleState {
     fn matches(&self, target: &Target) -> bool {
-        let rule = &self.rule;
+        let rule = &self.rule.view;
         rule.method
             .as_deref()
             .is_none_or(|m| m == target.method.as_str())
@@ -323,34 +248,31 @@ impl RuleState {
                 .path
                 .as_deref()
                 .is_none_or(|p| path_matches(p, target.path))
-            && rule.person_uuid.is_none_or(|p| target.person == Some(p))
-            && rule.token_uuid.is_none_or(|t| target.token == Some(t))
+            && self.rule.person.is_none_or(|p| target.person == Some(p))
+            && self.rule.token.is_none_or(|t| target.token == Some(t))
     }
 
     /// Whether this matching request fires the rule; advances its counters.
     fn fires(&mut self) -> bool {
         self.matched += 1;
-        if self.matched <= self.rule.skip {
+        let rule = &mut self.rule.view;
+        if self.matched <= rule.skip {
             return false;
         }
-        if self
-            .rule
-            .times
-            .is_some_and(|times| self.rule.fired >= times)
-        {
+        if rule.times.is_some_and(|times| rule.fired >= times) {
             return false;
         }
-        if self.rule.probability < 1.0 && self.rng.gen::<f64>() >= self.rule.probability {
+        if rule.probability < 1.0 && self.rng.gen::<f64>() >= rule.probability {
             return false;
         }
-        self.rule.fired += 1;
+        rule.fired += 1;
         true
     }
 
     fn decision(&self, outcome: Outcome) -> Decision {
         Decision {
-            fault_id: Some(self.rule.id.clone()),
-            latency: Duration::from_millis(self.rule.latency_ms),
+            fault_id: Some(self.rule.view.id.clone()),
+            latency: Duration::from_millis(self.rule.view.latency_ms),
             outcome,
         }
     }
@@ -365,27 +287,29 @@ pub struct Faults {
 }
 
 impl Faults {
-    pub fn add(&self, rule: FaultRule) -> FaultRule {
+    /// Adds `rule` after the others, and gives what `GET /faults` shows of it.
+    pub fn add(&self, rule: Rule) -> FaultRule {
+        let view = rule.view.clone();
         let mut rules = self.lock();
         rules.push(RuleState {
-            rng: StdRng::seed_from_u64(rule.seed),
-            rule: rule.clone(),
+            rng: StdRng::seed_from_u64(view.seed),
+            rule,
             matched: 0,
             not_before: None,
         });
         self.any.store(true, Ordering::Release);
-        rule
+        view
     }
 
     pub fn list(&self) -> Vec<FaultRule> {
-        self.lock().iter().map(|r| r.rule.clone()).collect()
+        self.lock().iter().map(|r| r.rule.view.clone()).collect()
     }
 
     /// False when there was no such rule.
     pub fn remove(&self, id: &str) -> bool {
         let mut rules = self.lock();
         let before = rules.len();
-        rules.retain(|r| r.rule.id != id);
+        rules.retain(|r| r.rule.view.id != id);
         self.any.store(!rules.is_empty(), Ordering::Release);
         rules.len() < before
     }
@@ -425,12 +349,12 @@ impl Faults {
             if !state.fires() {
                 continue;
             }
-            let rule = &state.rule;
+            let rule = &state.rule.view;
             let outcome = match (rule.action, rule.status) {
-                (Action::Drop, _) => Outcome::Drop,
-                (Action::Stall, _) => Outcome::Stall,
-                (Action::Respond, None) => Outcome::Handler,
-                (Action::Respond, Some(status)) => {
+                (FaultAction::Drop, _) => Outcome::Drop,
+                (FaultAction::Stall, _) => Outcome::Stall,
+                (FaultAction::Respond, None) => Outcome::Handler,
+                (FaultAction::Respond, Some(status)) => {
                     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
                     let message = rule
                         .message
@@ -470,7 +394,7 @@ mod tests {
 
     fn fired_sequence(spec: FaultSpec, requests: usize) -> Vec<bool> {
         let faults = Faults::default();
-        faults.add(spec.check(None).unwrap());
+        faults.add(check(spec, None).unwrap());
         let target = Target {
             method: &Method::GET,
             path: "/v1/people/me",

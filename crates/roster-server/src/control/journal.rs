@@ -9,36 +9,13 @@
 //! made when it is read.
 
 use axum::http::{Method, StatusCode, Uri};
+use roster_types::control::JournalEntry;
 use roster_types::id::{encode_uuid, IdKind};
 use roster_types::time::{format_millis, ClockReading};
-use serde::Serialize;
 use smallvec::SmallVec;
 use std::sync::Mutex;
 use std::time::Duration;
-use utoipa::ToSchema;
 use uuid::Uuid;
-
-// One request as `GET /requests` shows it. (Not a doc comment, which would add a description
-// to the schema in the control API's OpenAPI document.)
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct JournalEntry {
-    /// When the request arrived (RFC 3339, the server's clock).
-    pub time: String,
-    pub method: String,
-    pub path: String,
-    /// The query string, without the `?`.
-    pub query: Option<String>,
-    /// The id of the person whose token the request carried.
-    pub person_id: Option<String>,
-    pub token_id: Option<String>,
-    /// The status answered; absent for a dropped or stalled connection.
-    pub status: Option<u16>,
-    pub tracking_id: Option<String>,
-    pub duration_ms: f64,
-    /// The fault rule that answered, if one did.
-    pub fault_id: Option<String>,
-}
 
 /// A request's path and query, copied out of its URI when it arrives (the request itself goes
 /// to its handler), kept until the journal records it, then in the journal's slot.

@@ -46,6 +46,12 @@ fn show(value: &Option<impl ToString>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+/// A count as the wire takes it (signed, so that the server can name a negative one; the
+/// CLI's own parsing already refuses those).
+fn signed(count: Option<u64>) -> Option<i64> {
+    count.map(|count| i64::try_from(count).unwrap_or(i64::MAX))
+}
+
 fn fault_rows(rules: &[FaultRule]) -> Vec<Vec<String>> {
     rules
         .iter()
@@ -54,7 +60,8 @@ fn fault_rows(rules: &[FaultRule]) -> Vec<Vec<String>> {
                 r.id.clone(),
                 show(&r.method),
                 show(&r.path),
-                r.status.map_or(r.action.clone(), |s| s.to_string()),
+                r.status
+                    .map_or(r.action.as_str().to_string(), |s| s.to_string()),
                 show(&r.times),
                 r.skip.to_string(),
                 r.probability.to_string(),
@@ -89,12 +96,12 @@ pub async fn run(args: ControlArgs, command: ControlCommand) -> anyhow::Result<(
                 path,
                 person,
                 token_id,
-                status,
-                retry_after,
-                latency_ms,
+                status: status.map(i64::from),
+                retry_after: signed(retry_after),
+                latency_ms: signed(latency_ms),
                 action,
-                times,
-                skip,
+                times: signed(times),
+                skip: signed(skip),
                 probability,
                 seed,
                 enforce_retry_after: enforce_retry_after.then_some(true),
