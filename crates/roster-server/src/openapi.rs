@@ -5,6 +5,7 @@
 //! without being documented. The document is published at `/openapi.json`; a test in
 //! `routes.rs` keeps the committed copy in `docs/openapi.json` in step with the code.
 
+use crate::scim::error::ScimErrorBody;
 use roster_types::{
     Address, ErrorBody, ErrorItem, Person, PersonInput, PersonList, PersonType, PhoneNumber,
     PhoneNumberType, PresenceStatus, SipAddress, SipAddressType,
@@ -21,7 +22,10 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         Person, PersonList, PersonInput, PhoneNumber, PhoneNumberType, Address, SipAddress,
-        SipAddressType, PersonType, PresenceStatus, ErrorBody, ErrorItem
+        SipAddressType, PersonType, PresenceStatus, ErrorBody, ErrorItem,
+        // Bodies of the shared error responses (`IntoResponses` types), which utoipa does not
+        // collect from the paths that name them.
+        ScimErrorBody
     )),
     modifiers(&BearerToken, &ClientCredentials),
     tags(
