@@ -5,12 +5,14 @@
 //! without being documented. The document is published at `/openapi.json`; a test in
 //! `routes.rs` keeps the committed copy in `docs/openapi.json` in step with the code.
 
+use crate::oauth::OAuthErrorBody;
+use crate::scim::error::ScimErrorBody;
 use roster_types::{
     Address, ErrorBody, ErrorItem, Person, PersonInput, PersonList, PersonType, PhoneNumber,
     PhoneNumberType, PresenceStatus, SipAddress, SipAddressType,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
 
 /// The People API's document without paths.
 #[derive(OpenApi)]
@@ -21,7 +23,10 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         Person, PersonList, PersonInput, PhoneNumber, PhoneNumberType, Address, SipAddress,
-        SipAddressType, PersonType, PresenceStatus, ErrorBody, ErrorItem
+        SipAddressType, PersonType, PresenceStatus, ErrorBody, ErrorItem,
+        // Bodies of the shared error responses (`IntoResponses` types), which utoipa does not
+        // collect from the paths that name them.
+        ScimErrorBody, OAuthErrorBody
     )),
     modifiers(&BearerToken, &ClientCredentials),
     tags(
@@ -32,6 +37,14 @@ use utoipa::{Modify, OpenApi};
     )
 )]
 pub struct ApiDoc;
+
+/// 401 of an operation that takes a bearer token and answers errors in the People API's
+/// shape (`ErrorBody`), as `/v1/authorizations` does. It lives here, beside the bearer
+/// scheme, rather than in `oauth`, because the People operations answer the same 401 (their
+/// annotations still spell it out).
+#[derive(IntoResponses)]
+#[response(status = 401, description = "Missing or invalid token")]
+pub struct MissingToken(pub ErrorBody);
 
 /// The bearer scheme, shared with the control API's document.
 pub(crate) struct BearerToken;

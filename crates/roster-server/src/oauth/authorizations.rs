@@ -3,8 +3,10 @@
 //! read-only admin), may list and delete. Deleting revokes the grant's tokens on every node
 //! through the change feed.
 
+use super::openapi::ScopeMissing;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::openapi::MissingToken;
 use crate::state::AppState;
 use crate::wire::{json_response, QueryParams};
 use axum::extract::{Path, State};
@@ -65,8 +67,8 @@ fn may_manage(caller: &Caller, person: Uuid, org: Uuid) -> bool {
     responses(
         (status = 200, description = "The person's authorizations", body = AuthorizationList, content_type = "application/json;charset=UTF-8"),
         (status = 400, description = "Neither or both of personId and personEmail, or an id that cannot be decoded", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        MissingToken,
+        ScopeMissing,
         (status = 404, description = "No such person within the caller's reach", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -129,8 +131,8 @@ fn item(grant: &AuthorizationRecord, application_name: String) -> Authorization 
     params(("authorizationId" = String, Path, description = "An authorization id, as listed.")),
     responses(
         (status = 204, description = "Revoked; no body"),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        MissingToken,
+        ScopeMissing,
         (status = 404, description = "No such live authorization within the caller's reach", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -177,7 +179,7 @@ pub async fn delete_one(
     responses(
         (status = 204, description = "Revoked; no body"),
         (status = 400, description = "clientId is missing, or orgId cannot be decoded", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        MissingToken,
         (status = 403, description = "The caller may not change people of the organization, or the token lacks the scope", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -6,6 +6,7 @@
 //! The forms post back to the same URL, so the request's parameters travel in its query
 //! string and are checked again on every step.
 
+use super::openapi::{BackToApp, FORM, HTML};
 use super::pages::{self, Consent, SignIn};
 use super::session::{self, CSRF_COOKIE, SESSION_COOKIE};
 use super::throttle;
@@ -396,9 +397,9 @@ pub struct AuthorizeForm {
     description = "Where an app sends a person's browser to sign in and consent. Until the client and its redirect URI check out, a problem is an error page; after that, problems go back to the app as `error` and `error_description` on the redirect URI. A person already signed in who consented to these scopes before goes straight back to the app: with `code` in the query, or with the implicit flows' tokens in the fragment.",
     params(AuthorizeParams),
     responses(
-        (status = 200, description = "The sign-in page, or the consent page for a person signed in", body = String, content_type = "text/html"),
-        (status = 302, description = "Back to the app's redirect URI, with what it asked for or with an error", headers(("Location" = String, description = "The redirect URI with the answer"))),
-        (status = 400, description = "An error page: no such client, a redirect URI it did not register, or an unreadable or repeated parameter", body = String, content_type = "text/html"),
+        (status = 200, description = "The sign-in page, or the consent page for a person signed in", body = String, content_type = HTML),
+        BackToApp,
+        (status = 400, description = "An error page: no such client, a redirect URI it did not register, or an unreadable or repeated parameter", body = String, content_type = HTML),
     )
 )]
 pub async fn authorize(
@@ -613,14 +614,14 @@ async fn issue(
     summary = "Sign In or Consent",
     description = "What the sign-in and consent pages of `GET /v1/authorize` post, with the same query. A sign-in that succeeds goes on to the consent page, or back to the app when the scopes were consented to before; a consent goes back to the app, with what it asked for or with `access_denied`.",
     params(AuthorizeParams),
-    request_body(content = AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = AuthorizeForm, content_type = FORM),
     responses(
-        (status = 200, description = "The consent page", body = String, content_type = "text/html"),
-        (status = 302, description = "Back to the app's redirect URI, with what it asked for or with an error", headers(("Location" = String, description = "The redirect URI with the answer"))),
-        (status = 400, description = "An error page: the request or the form cannot be read", body = String, content_type = "text/html"),
-        (status = 401, description = "The sign-in page again: wrong email or password, or the session ended", body = String, content_type = "text/html"),
-        (status = 403, description = "The form's CSRF token does not match, or the person may not sign in", body = String, content_type = "text/html"),
-        (status = 429, description = "The sign-in page again: too many failed sign-ins for now", body = String, content_type = "text/html"),
+        (status = 200, description = "The consent page", body = String, content_type = HTML),
+        BackToApp,
+        (status = 400, description = "An error page: the request or the form cannot be read", body = String, content_type = HTML),
+        (status = 401, description = "The sign-in page again: wrong email or password, or the session ended", body = String, content_type = HTML),
+        (status = 403, description = "The form's CSRF token does not match, or the person may not sign in", body = String, content_type = HTML),
+        (status = 429, description = "The sign-in page again: too many failed sign-ins for now", body = String, content_type = HTML),
     )
 )]
 pub async fn submit(

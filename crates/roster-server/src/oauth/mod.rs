@@ -18,6 +18,7 @@ pub mod authorizations;
 pub mod authorize;
 mod client;
 pub mod id_token;
+pub mod openapi;
 mod pages;
 pub mod revoke;
 pub mod scopes;

@@ -3,6 +3,7 @@
 //! whatever the token was (RFC 7009, 2.2), so it tells nothing about other clients' tokens.
 
 use super::client::{authenticate, parse_form};
+use super::openapi::{InvalidClient, FORM};
 use super::OAuthErrorBody;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,11 +31,11 @@ pub struct RevokeRequest {
     tag = "OAuth",
     summary = "Revoke a Token",
     description = "A client gives up one of its own tokens (RFC 7009): a refresh token ends its whole grant, an access token only itself. The answer is the same whether or not the token was known or the client's, so it reveals nothing. The client authenticates as at the token endpoint. Served at the identity broker's path only.",
-    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = RevokeRequest, content_type = FORM),
     responses(
         (status = 200, description = "Done, or nothing to do; no body"),
         (status = 400, description = "The body is not a form, or `token` is missing or repeated", body = OAuthErrorBody),
-        (status = 401, description = "The client could not be authenticated (`invalid_client`)", body = OAuthErrorBody),
+        InvalidClient,
     ),
     security(("clientBasic" = []), ())
 )]

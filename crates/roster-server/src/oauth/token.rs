@@ -7,6 +7,7 @@
 
 use super::client::{authenticate, invalid_request, parse_form};
 use super::id_token::{self, IdTokenRequest};
+use super::openapi::{InvalidClient, FORM};
 use super::{grant_token, millis, new_secret, scopes, OAuthErrorBody};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -83,11 +84,11 @@ fn required<'f>(form: &'f HashMap<String, String>, name: &str) -> Result<&'f str
     tag = "OAuth",
     summary = "Get an Access Token",
     description = "Trades an authorization code from `/v1/authorize` (with its PKCE verifier, when the request carried a challenge) or a refresh token for an access token. The client authenticates either with HTTP Basic or with `client_id` and `client_secret` in the form, never both. A code granted with `openid` also yields an `id_token`. Errors carry RFC 6749's `error` and `error_description` as well as Webex's fields.",
-    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = TokenRequest, content_type = FORM),
     responses(
         (status = 200, description = "The tokens, with `Cache-Control: no-store`", body = TokenResponse, content_type = "application/json"),
         (status = 400, description = "The body is not a form; a parameter is missing, repeated or wrong; the code or refresh token is not valid (`invalid_grant`); or the grant type or scope is refused", body = OAuthErrorBody),
-        (status = 401, description = "The client could not be authenticated (`invalid_client`)", body = OAuthErrorBody),
+        InvalidClient,
     ),
     security(("clientBasic" = []), ())
 )]

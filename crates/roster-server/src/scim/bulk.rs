@@ -3,7 +3,11 @@
 //! POST created; after `failOnErrors` failures the rest are not run.
 
 use super::discovery::MAX_BULK_OPERATIONS;
-use super::error::{ScimError, ScimErrorBody, ScimFault};
+use super::error::{ScimError, ScimErrorBody, ScimFault, SCIM_CONTENT_TYPE};
+use super::openapi::{
+    ScimNotJson, ScimOrgNotFound, ScimOrgPath, ScimWriteErrors, JSON_REQUEST_TYPE,
+    SCIM_REQUEST_TYPE,
+};
 use super::users::Outcome;
 use super::{check_access, path_uuid, read_body, respond, ScimCaller, ScimContext};
 use crate::auth::Caller;
@@ -24,18 +28,15 @@ pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRespo
     tag = "SCIM",
     summary = "Bulk Request",
     description = "Runs up to 100 operations (POST, PUT, PATCH, DELETE of Users and Groups) in order, each answered on its own; `bulkId:<id>` in a later operation stands for what an earlier POST created; after `failOnErrors` failures the rest are skipped. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-    ),
-    request_body(description = "A SCIM BulkRequest", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath),
+    request_body(description = "A SCIM BulkRequest", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 200, description = "A BulkResponse: each operation's status, location and version, or its error", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 400, description = "The body is not a BulkRequest", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 413, description = "More than 100 operations (`tooMany`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "A BulkResponse: each operation's status, location and version, or its error", body = Object, content_type = SCIM_CONTENT_TYPE),
+        (status = 400, description = "The body is not a BulkRequest", body = ScimErrorBody, content_type = SCIM_CONTENT_TYPE),
+        ScimWriteErrors,
+        ScimOrgNotFound,
+        (status = 413, description = "More than 100 operations (`tooMany`)", body = ScimErrorBody, content_type = SCIM_CONTENT_TYPE),
+        ScimNotJson,
     ),
     security(("bearer" = []))
 )]

@@ -2,7 +2,8 @@
 //! PATCH, Bulk, sorting and ETags yes; filters up to `MAX_COUNT` results a page; no
 //! change-password endpoint.
 
-use super::error::{ScimError, ScimErrorBody};
+use super::error::{ScimError, ScimErrorBody, SCIM_CONTENT_TYPE};
+use super::openapi::{ScimOrgNotFound, ScimOrgPath, ScimReadErrors};
 use super::{check_access, respond, ScimCaller, ScimContext};
 use super::{CISCO_GROUP, CISCO_USER, CORE_GROUP, CORE_USER, ENTERPRISE_USER, MAX_COUNT};
 use crate::state::AppState;
@@ -30,14 +31,11 @@ fn context(
     tag = "SCIM",
     summary = "Service Provider Configuration",
     description = "What this server supports: PATCH, Bulk and its limits, filters, sorting, ETags; no password change. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-    ),
+    params(ScimOrgPath),
     responses(
-        (status = 200, description = "The configuration", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The configuration", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimReadErrors,
+        ScimOrgNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -94,14 +92,11 @@ fn resource_type_list(context: &ScimContext) -> Vec<Value> {
     tag = "SCIM",
     summary = "List Resource Types",
     description = "User and Group, with their schemas and extensions, as a ListResponse. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-    ),
+    params(ScimOrgPath),
     responses(
-        (status = 200, description = "A ListResponse of resource types", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "A ListResponse of resource types", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimReadErrors,
+        ScimOrgNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -128,14 +123,13 @@ pub async fn resource_types(
     summary = "Get a Resource Type",
     description = "Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
     params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ScimOrgPath,
         ("name" = String, Path, description = "`User` or `Group` (any case)."),
     ),
     responses(
-        (status = 200, description = "The resource type", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such resource type (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The resource type", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimReadErrors,
+        (status = 404, description = "No such resource type (or no such organization)", body = ScimErrorBody, content_type = SCIM_CONTENT_TYPE),
     ),
     security(("bearer" = []))
 )]
@@ -295,14 +289,11 @@ fn schema_list(context: &ScimContext) -> Vec<Value> {
     tag = "SCIM",
     summary = "List Schemas",
     description = "The attribute definitions of User, Group and their extensions, as a ListResponse. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-    ),
+    params(ScimOrgPath),
     responses(
-        (status = 200, description = "A ListResponse of schemas", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "A ListResponse of schemas", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimReadErrors,
+        ScimOrgNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -331,14 +322,13 @@ pub async fn schemas(
     summary = "Get a Schema",
     description = "Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
     params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
+        ScimOrgPath,
         ("schemaId" = String, Path, description = "A schema URN, or `User` or `Group` for the core schemas."),
     ),
     responses(
-        (status = 200, description = "The schema", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such schema (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The schema", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimReadErrors,
+        (status = 404, description = "No such schema (or no such organization)", body = ScimErrorBody, content_type = SCIM_CONTENT_TYPE),
     ),
     security(("bearer" = []))
 )]

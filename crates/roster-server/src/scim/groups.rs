@@ -1,7 +1,13 @@
 //! `/Groups`: create, list (with filter), get, replace, patch (members), delete, and
 //! `/Groups/{id}/Members`. Members are users of the group's organization.
 
-use super::error::{ScimError, ScimErrorBody};
+use super::error::{ScimError, SCIM_CONTENT_TYPE};
+use super::openapi::{
+    ScimCreateErrors, ScimGroupPath, ScimIfMatch, ScimInvalidParameter, ScimInvalidPatch,
+    ScimInvalidQuery, ScimInvalidResource, ScimListQuery, ScimOrgNotFound, ScimOrgPath,
+    ScimProjection, ScimReadErrors, ScimResourceNotFound, ScimStale, ScimUpdateErrors,
+    ScimWriteErrors, JSON_REQUEST_TYPE, SCIM_REQUEST_TYPE,
+};
 use super::user::member;
 use super::users::Outcome;
 use super::{
@@ -248,18 +254,11 @@ pub async fn delete(
     tag = "SCIM",
     summary = "Create a Group",
     description = "Creates a group, with members if given. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-    ),
-    request_body(description = "A SCIM Group", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath),
+    request_body(description = "A SCIM Group", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 201, description = "The new group, with its members", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "The body is not a valid Group", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 409, description = "The group conflicts with an existing one (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 201, description = "The new group, with its members", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimCreateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -285,22 +284,17 @@ pub async fn create_group(
     summary = "List Groups",
     description = "A page of the organization's groups, as a ListResponse; members only with `includeMembers=true`. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
     params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("filter" = Option<String>, Query, description = "A SCIM filter (RFC 7644, 3.4.2.2), e.g. `userName eq \"a@example.com\"`."),
+        ScimOrgPath,
+        ScimListQuery,
         ("sortBy" = Option<String>, Query, description = "`displayName`, `id` or `meta.lastModified`; by creation when left out."),
-        ("sortOrder" = Option<String>, Query, description = "`ascending` (the default) or `descending`."),
-        ("startIndex" = Option<u64>, Query, description = "The 1-based index of the first result; default 1."),
-        ("count" = Option<u32>, Query, description = "Results per page; default 100, at most 1000."),
-        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
-        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
+        ScimProjection,
         ("includeMembers" = Option<bool>, Query, description = "Include each group's members; default false."),
     ),
     responses(
-        (status = 200, description = "A ListResponse of groups", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 400, description = "A parameter or the filter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "A ListResponse of groups", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimInvalidQuery,
+        ScimReadErrors,
+        ScimOrgNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -347,18 +341,12 @@ pub async fn list_groups(
     tag = "SCIM",
     summary = "Get a Group",
     description = "The group with its members. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("groupId" = String, Path, description = "The group's id: a UUID."),
-        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
-        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
-    ),
+    params(ScimOrgPath, ScimGroupPath, ScimProjection),
     responses(
-        (status = 200, description = "The group", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "A parameter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The group", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimInvalidParameter,
+        ScimReadErrors,
+        ScimResourceNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -384,21 +372,12 @@ pub async fn get_group(
     tag = "SCIM",
     summary = "Replace a Group",
     description = "Replaces the group, its members included, with the body. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("groupId" = String, Path, description = "The group's id."),
-        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
-    ),
-    request_body(description = "A SCIM Group", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath, ScimGroupPath, ScimIfMatch),
+    request_body(description = "A SCIM Group", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 200, description = "The group as replaced", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "The body is not a valid Group", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 409, description = "The group conflicts with an existing one (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 412, description = "The group changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The group as replaced", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimInvalidResource,
+        ScimUpdateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -425,21 +404,12 @@ pub async fn replace_group(
     tag = "SCIM",
     summary = "Update a Group",
     description = "Applies a PatchOp in order (adding and removing members among others); if any operation fails, nothing changes. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("groupId" = String, Path, description = "The group's id."),
-        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
-    ),
-    request_body(description = "A SCIM PatchOp", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath, ScimGroupPath, ScimIfMatch),
+    request_body(description = "A SCIM PatchOp", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 200, description = "The group as patched", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "The PatchOp is invalid or an operation cannot apply", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 409, description = "The group conflicts with an existing one (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 412, description = "The group changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The group as patched", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimInvalidPatch,
+        ScimUpdateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -466,17 +436,12 @@ pub async fn patch_group(
     tag = "SCIM",
     summary = "Delete a Group",
     description = "Deletes the group; its members stay. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("groupId" = String, Path, description = "The group's id."),
-        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
-    ),
+    params(ScimOrgPath, ScimGroupPath, ScimIfMatch),
     responses(
         (status = 204, description = "Deleted; no body"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 412, description = "The group changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        ScimWriteErrors,
+        ScimResourceNotFound,
+        ScimStale,
     ),
     security(("bearer" = []))
 )]
@@ -503,17 +468,16 @@ pub async fn delete_group(
     summary = "List Group Members",
     description = "A page of a group's members, with the group's displayName. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
     params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("groupId" = String, Path, description = "The group's id."),
+        ScimOrgPath,
+        ScimGroupPath,
         ("startIndex" = Option<u64>, Query, description = "The 1-based index of the first member; default 1."),
         ("count" = Option<u32>, Query, description = "Members per page; default 500, at most 500."),
     ),
     responses(
-        (status = 200, description = "A page of members", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 400, description = "A parameter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such group in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "A page of members", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimInvalidParameter,
+        ScimReadErrors,
+        ScimResourceNotFound,
     ),
     security(("bearer" = []))
 )]

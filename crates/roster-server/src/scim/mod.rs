@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod error;
 pub mod groups;
 pub mod lookup;
+pub mod openapi;
 pub mod patch;
 pub mod user;
 pub mod users;

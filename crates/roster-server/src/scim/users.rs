@@ -3,7 +3,13 @@
 //! Each operation is a function of the caller, the organization and the body, answering an
 //! [`Outcome`]; the HTTP handlers and Bulk (`bulk.rs`) both call them.
 
-use super::error::{ScimError, ScimErrorBody};
+use super::error::{ScimError, SCIM_CONTENT_TYPE};
+use super::openapi::{
+    ScimCreateErrors, ScimIfMatch, ScimInvalidParameter, ScimInvalidPatch, ScimInvalidQuery,
+    ScimInvalidResource, ScimListQuery, ScimOrgNotFound, ScimOrgPath, ScimProjection,
+    ScimReadErrors, ScimResourceNotFound, ScimStale, ScimUnauthorized, ScimUpdateErrors,
+    ScimUserPath, ScimWriteErrors, JSON_REQUEST_TYPE, SCIM_REQUEST_TYPE,
+};
 use super::user::{user_from_json, user_json};
 use super::{
     check_access, if_match, path_uuid, query_params, read_body, respond, ListParams, ScimCaller,
@@ -241,18 +247,11 @@ pub async fn delete(
     tag = "SCIM",
     summary = "Create a User",
     description = "Creates a user (a person of the directory) from a SCIM User with the core schema and, optionally, the enterprise and Cisco extensions. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-    ),
-    request_body(description = "A SCIM User", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath),
+    request_body(description = "A SCIM User", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 201, description = "The new user", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "The body is not a valid User", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 409, description = "The userName or an email is taken (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 201, description = "The new user", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimCreateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -278,21 +277,16 @@ pub async fn create_user(
     summary = "List Users",
     description = "A page of the organization's users, filtered and sorted, as a ListResponse. Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
     params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("filter" = Option<String>, Query, description = "A SCIM filter (RFC 7644, 3.4.2.2), e.g. `userName eq \"a@example.com\"`."),
+        ScimOrgPath,
+        ScimListQuery,
         ("sortBy" = Option<String>, Query, description = "`userName`, `id` or `meta.lastModified`; by creation when left out."),
-        ("sortOrder" = Option<String>, Query, description = "`ascending` (the default) or `descending`."),
-        ("startIndex" = Option<u64>, Query, description = "The 1-based index of the first result; default 1."),
-        ("count" = Option<u32>, Query, description = "Results per page; default 100, at most 1000."),
-        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
-        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
+        ScimProjection,
     ),
     responses(
-        (status = 200, description = "A ListResponse of users", body = Object, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 400, description = "A parameter or the filter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such organization within the caller's reach, or not a UUID", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "A ListResponse of users", body = Object, content_type = SCIM_CONTENT_TYPE),
+        ScimInvalidQuery,
+        ScimReadErrors,
+        ScimOrgNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -332,18 +326,12 @@ pub async fn list_users(
     tag = "SCIM",
     summary = "Get a User",
     description = "Admins of the organization (read-only and device admins too) and partners who manage it may read; a scoped token needs `identity:people_read` or `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("userId" = String, Path, description = "The user's id: the bare UUID of the People id."),
-        ("attributes" = Option<String>, Query, description = "Return only these attributes (comma-separated; `id` and `schemas` always come)."),
-        ("excludedAttributes" = Option<String>, Query, description = "Leave these attributes out (comma-separated)."),
-    ),
+    params(ScimOrgPath, ScimUserPath, ScimProjection),
     responses(
-        (status = 200, description = "The user", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "A parameter is invalid", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller is no admin of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The user", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimInvalidParameter,
+        ScimReadErrors,
+        ScimResourceNotFound,
     ),
     security(("bearer" = []))
 )]
@@ -369,21 +357,12 @@ pub async fn get_user(
     tag = "SCIM",
     summary = "Replace a User",
     description = "Replaces the user with the body; attributes left out are cleared. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("userId" = String, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
-    ),
-    request_body(description = "A SCIM User", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath, ScimUserPath, ScimIfMatch),
+    request_body(description = "A SCIM User", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 200, description = "The user as replaced", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "The body is not a valid User", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 409, description = "The userName or an email is taken (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 412, description = "The user changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The user as replaced", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimInvalidResource,
+        ScimUpdateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -410,21 +389,12 @@ pub async fn replace_user(
     tag = "SCIM",
     summary = "Update a User",
     description = "Applies a PatchOp (add, replace, remove; RFC 7644, 3.5.2) in order; if any operation fails, nothing changes. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("userId" = String, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
-    ),
-    request_body(description = "A SCIM PatchOp", content((Object = "application/scim+json"), (Object = "application/json"))),
+    params(ScimOrgPath, ScimUserPath, ScimIfMatch),
+    request_body(description = "A SCIM PatchOp", content((Object = SCIM_REQUEST_TYPE), (Object = JSON_REQUEST_TYPE))),
     responses(
-        (status = 200, description = "The user as patched", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 400, description = "The PatchOp is invalid or an operation cannot apply (e.g. `noTarget`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 409, description = "The userName or an email is taken (`uniqueness`)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 412, description = "The user changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 415, description = "The body is not JSON", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The user as patched", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimInvalidPatch,
+        ScimUpdateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -451,17 +421,12 @@ pub async fn patch_user(
     tag = "SCIM",
     summary = "Delete a User",
     description = "Deletes the user: the person and everything of theirs. Full and user admins of the organization (and partners who manage it) may write; a scoped token needs `identity:people_rw`.",
-    params(
-        ("orgId" = String, Path, description = "The organization's id: a bare UUID."),
-        ("userId" = String, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, description = "Only if the resource is still at this version (its ETag); `*` or none: any version."),
-    ),
+    params(ScimOrgPath, ScimUserPath, ScimIfMatch),
     responses(
         (status = 204, description = "Deleted; no body"),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 403, description = "The caller may not change users and groups of the organization, or the token lacks the scope", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 404, description = "No such user in the organization (or no such organization)", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
-        (status = 412, description = "The user changed since the version in If-Match", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        ScimWriteErrors,
+        ScimResourceNotFound,
+        ScimStale,
     ),
     security(("bearer" = []))
 )]
@@ -490,8 +455,8 @@ pub async fn delete_user(
     params(
     ),
     responses(
-        (status = 200, description = "The caller as a SCIM User", body = Object, content_type = "application/scim+json;charset=UTF-8", headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
-        (status = 401, description = "Missing or invalid token", body = ScimErrorBody, content_type = "application/scim+json;charset=UTF-8"),
+        (status = 200, description = "The caller as a SCIM User", body = Object, content_type = SCIM_CONTENT_TYPE, headers(("ETag" = String, description = "The resource's version"), ("Location" = String, description = "The resource's URL"))),
+        ScimUnauthorized,
     ),
     security(("bearer" = []))
 )]
