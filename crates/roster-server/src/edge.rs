@@ -153,8 +153,8 @@ impl Edge {
     }
 
     /// Serves a request: limits, handler, error body and tracking id, metrics.
-    pub async fn serve(self, request: hyper::Request<Incoming>, arrival: impl Arrived) -> Served {
-        let Arrival { started, bearer } = arrival.arrival(&self, &request);
+    pub async fn serve(&self, request: hyper::Request<Incoming>, arrival: impl Arrived) -> Served {
+        let Arrival { started, bearer } = arrival.arrival(self, &request);
         let connection = &self.0;
         let tracking_id = tracking::tracking_id_for(request.headers());
         let method = MethodLabel::of(request.method());

@@ -33,8 +33,12 @@ use uuid::Uuid;
 /// A request's journal entry, written when the request ends, however it ends: answered,
 /// dropped, or abandoned by its client (hyper then drops the request's future, and with it
 /// this guard), so that a stalled request the client gave up on is journaled too.
+///
+/// It holds the request's `Edge` (the connection's handle, which the request needs anyway:
+/// the edge serves it through this guard), and reaches the controls through it, rather than
+/// holding a second reference-counted handle whose count every request would bump twice.
 struct Journaled {
-    controls: Arc<Controls>,
+    edge: Edge,
     started: Instant,
     record: journal::Record,
     written: bool,
@@ -42,7 +46,7 @@ struct Journaled {
 
 impl Journaled {
     fn new(
-        controls: Arc<Controls>,
+        edge: Edge,
         request: &hyper::Request<Incoming>,
         arrived: ClockReading,
         started: Instant,
@@ -52,7 +56,7 @@ impl Journaled {
         let target = journal::Target::of(request.uri());
         let record = journal::Record::arrived(arrived, request.method(), target, person, token);
         Journaled {
-            controls,
+            edge,
             started,
             record,
             written: false,
@@ -65,7 +69,10 @@ impl Journaled {
             return;
         }
         self.record.ended(duration, answer);
-        self.controls.journal.record(&mut self.record);
+        // Always there: this path is taken only when controls are on.
+        if let Some(controls) = &self.edge.state().controls {
+            controls.journal.record(&mut self.record);
+        }
     }
 
     /// Writes the entry of a request the edge served, and gives its response.
@@ -137,25 +144,23 @@ fn decide(
     };
     let arrived = edge.state().store.clock().reading_at(started);
     let arrival = Arrival { started, bearer };
-    let controls = controls.clone();
     let fault_id = decision.fault_id;
     match decision.outcome {
         // The usual case. The journal's guard is made inside the box, at the first poll
         // (which hyper makes at once), so that it is written in place rather than moved in.
         Outcome::Handler if decision.latency.is_zero() => Box::pin(async move {
-            let mut journaled = Journaled::new(controls, &request, arrived, started, person, token);
+            let mut journaled = Journaled::new(edge, &request, arrived, started, person, token);
             journaled.record.set_fault(fault_id);
-            let served = edge.serve(request, arrival).await;
+            let served = journaled.edge.serve(request, arrival).await;
             Ok(journaled.served(served))
         }),
         outcome => {
-            let mut journaled = Journaled::new(controls, &request, arrived, started, person, token);
+            let mut journaled = Journaled::new(edge, &request, arrived, started, person, token);
             journaled.record.set_fault(fault_id);
             Box::pin(faulted(
                 journaled,
                 decision.latency,
                 outcome,
-                edge,
                 request,
                 arrival,
             ))
@@ -168,7 +173,6 @@ async fn faulted(
     mut journaled: Journaled,
     latency: Duration,
     outcome: Outcome,
-    edge: Edge,
     request: hyper::Request<Incoming>,
     arrival: Arrival,
 ) -> Result<Response, ConnectionDropped> {
@@ -177,7 +181,7 @@ async fn faulted(
     }
     match outcome {
         Outcome::Handler => {
-            let served = edge.serve(request, arrival).await;
+            let served = journaled.edge.serve(request, arrival).await;
             Ok(journaled.served(served))
         }
         Outcome::Respond(error) => {
@@ -191,7 +195,9 @@ async fn faulted(
         Outcome::Stall => {
             // Headers are never sent: the client gives up first (hyper drops this future),
             // or the server stops, or the cap is reached; then the connection is closed.
-            let _ = tokio::time::timeout(STALL_CAP, journaled.controls.stopped()).await;
+            if let Some(controls) = journaled.edge.state().controls.clone() {
+                let _ = tokio::time::timeout(STALL_CAP, controls.stopped()).await;
+            }
             Err(ConnectionDropped)
         }
     }
