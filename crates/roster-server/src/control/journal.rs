@@ -33,7 +33,7 @@ pub struct Target {
     has_query: bool,
 }
 
-/// See [`Target`]; with its length and flag, a target fills two cache lines.
+/// See [`Target`]: room for `/v1/people/{personId}` (91 bytes) and a short query.
 const TARGET_INLINE: usize = 104;
 
 impl Target {
@@ -52,20 +52,20 @@ impl Target {
         }
     }
 
-    /// The text at `range`: always UTF-8, since it was copied from a `&str` and split at
-    /// ASCII characters.
-    fn text(&self, range: std::ops::RangeFrom<usize>) -> &str {
-        std::str::from_utf8(&self.text[range]).unwrap_or_default()
-    }
-
     pub fn path(&self) -> &str {
-        std::str::from_utf8(&self.text[..self.path_len]).unwrap_or_default()
+        copied_text(&self.text[..self.path_len])
     }
 
     /// The query, without the `?`.
     pub fn query(&self) -> Option<&str> {
-        self.has_query.then(|| self.text(self.path_len + 1..))
+        self.has_query
+            .then(|| copied_text(&self.text[self.path_len + 1..]))
     }
+}
+
+/// Text the journal copied from a `&str`, split only at ASCII characters: always UTF-8.
+fn copied_text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A tracking id, in place when it is no longer than [`TRACKING_ID_INLINE`] bytes (Roster's
@@ -137,9 +137,7 @@ impl Record {
     }
 
     fn tracking_id(&self) -> Option<&str> {
-        let id = self.tracking_id.as_deref()?;
-        // Always UTF-8: it was copied from a `&str`.
-        std::str::from_utf8(id).ok()
+        self.tracking_id.as_deref().map(copied_text)
     }
 
     /// When it arrived, in milliseconds since the epoch.
