@@ -52,9 +52,11 @@ impl Journaled {
         started: Instant,
         person: Option<Uuid>,
         token: Option<Uuid>,
+        fault_id: Option<String>,
     ) -> Self {
         let target = journal::Target::of(request.uri());
-        let record = journal::Record::arrived(arrived, request.method(), target, person, token);
+        let record =
+            journal::Record::arrived(arrived, request.method(), target, person, token, fault_id);
         Journaled {
             edge,
             started,
@@ -149,14 +151,14 @@ fn decide(
         // The usual case. The journal's guard is made inside the box, at the first poll
         // (which hyper makes at once), so that it is written in place rather than moved in.
         Outcome::Handler if decision.latency.is_zero() => Box::pin(async move {
-            let mut journaled = Journaled::new(edge, &request, arrived, started, person, token);
-            journaled.record.set_fault(fault_id);
+            let mut journaled =
+                Journaled::new(edge, &request, arrived, started, person, token, fault_id);
             let served = journaled.edge.serve(request, arrival).await;
             Ok(journaled.served(served))
         }),
         outcome => {
-            let mut journaled = Journaled::new(edge, &request, arrived, started, person, token);
-            journaled.record.set_fault(fault_id);
+            let journaled =
+                Journaled::new(edge, &request, arrived, started, person, token, fault_id);
             Box::pin(faulted(
                 journaled,
                 decision.latency,

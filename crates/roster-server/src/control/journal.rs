@@ -98,13 +98,14 @@ pub struct Record {
 }
 
 impl Record {
-    /// A request that has just arrived.
+    /// A request that has just arrived, and the fault rule that took it, if one did.
     pub fn arrived(
         arrived: ClockReading,
         method: &Method,
         target: Target,
         person: Option<Uuid>,
         token: Option<Uuid>,
+        fault_id: Option<String>,
     ) -> Self {
         Record {
             arrived: Some(arrived),
@@ -115,12 +116,8 @@ impl Record {
             token,
             status: None,
             tracking_id: None,
-            fault_id: None,
+            fault_id,
         }
-    }
-
-    pub fn set_fault(&mut self, fault_id: Option<String>) {
-        self.fault_id = fault_id;
     }
 
     /// How the request ended: its duration, and its answer if it had one.
@@ -301,6 +298,7 @@ mod tests {
                 Target::of(&target.parse().unwrap()),
                 None,
                 None,
+                None,
             )
         }
     }
@@ -385,8 +383,8 @@ mod tests {
             ),
             Some(person),
             Some(token),
+            Some("rule".into()),
         );
-        record.set_fault(Some("rule".into()));
         record.ended(
             Duration::from_micros(1500),
             Some((StatusCode::SERVICE_UNAVAILABLE, "ROSTER_1234")),
